@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HiveConfig(AppConfig):
+    name = "hive"
+    verbose_name = "Hive"

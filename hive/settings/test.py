@@ -1,0 +1,38 @@
+"""Settings for pytest. Embedded servers by default; DATABASE_URL / REDIS_URL for the
+production-path pass in CI."""
+
+from .base import *  # noqa: F403
+from .base import database_settings, env, redis_settings
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+if "DATABASE_URL" in env:
+    DATABASE_URL = env("DATABASE_URL")
+else:
+    from hive import embedded
+
+    DATABASE_URL = embedded.postgres_url()
+
+if "REDIS_URL" in env:
+    REDIS_URL = env("REDIS_URL")
+else:
+    from hive import embedded
+
+    REDIS_URL = embedded.redis_url()
+
+DATABASES = {"default": database_settings(DATABASE_URL)}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Tests share the Redis server with a running `make run`; their keys live apart.
+CACHES = redis_settings(REDIS_URL)
+CACHES["default"]["KEY_PREFIX"] = "hive-test"
+CELERY_BROKER_URL = REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+HIVE_MAIL_VIEWER = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

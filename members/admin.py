@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from members.models import Profile, Term, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "membership_status", "is_active", "is_staff", "date_joined"]
+    list_filter = ["membership_status", "is_active", "is_staff"]
+    search_fields = ["email"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Membership", {"fields": ["membership_status", "is_active"]}),
+        ("Staff", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "slug", "position"]
+    list_filter = ["kind"]
+    search_fields = ["label"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "handle", "profession", "city", "region"]
+    search_fields = ["display_name", "handle"]
+    raw_id_fields = ["user"]
+    autocomplete_fields = ["terms"]

@@ -1,0 +1,176 @@
+"""Accounts, the membership status that gates the community, and the practice profile.
+
+Approval is a membership status, not `is_active`: `is_active=False` means suspended at
+the account level (nobody can log in), and allauth never changes it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("membership_status", User.Status.MEMBER)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    """A person with a Hive account. Log in by email; there is no username."""
+
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        MEMBER = "member", "Member"
+        LAPSED = "lapsed", "Lapsed (license needs re-verification)"
+        SUSPENDED = "suspended", "Suspended"
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    membership_status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.APPLICANT, db_index=True
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="%(app_label)s_%(class)s_unique_email_ci",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_member(self) -> bool:
+        """True for an approved member in good standing: the only people who see the community."""
+        return self.is_active and self.membership_status == self.Status.MEMBER
+
+    @property
+    def role(self) -> str:
+        """visitor / applicant / member / staff, as the navigation and access rules see it."""
+        if not self.is_authenticated:
+            return "visitor"
+        if self.is_staff:
+            return "staff"
+        return "member" if self.is_member else "applicant"
+
+
+class Term(models.Model):
+    """One entry of a controlled vocabulary (professions, specialties, …), kept as data."""
+
+    class Kind(models.TextChoices):
+        PROFESSION = "profession", "Profession"
+        SPECIALTY = "specialty", "Specialty"
+        MODALITY = "modality", "Modality"
+        POPULATION = "population", "Population served"
+        LANGUAGE = "language", "Language"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    slug = models.SlugField(max_length=64)
+    label = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "slug"],
+                name="%(app_label)s_%(class)s_unique_kind_slug",
+                violation_error_message="This vocabulary already has an entry with this slug.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Profile(models.Model):
+    """A member's practice profile. Later issues add privacy controls and more fields."""
+
+    class Tier(models.TextChoices):
+        LICENSED = "licensed", "Licensed clinician"
+        ASSOCIATE = "associate", "Pre-licensed associate"
+        PEER = "peer", "Certified peer support specialist"
+        ALLIED = "allied", "Allied professional"
+
+    class Stage(models.TextChoices):
+        STUDENT = "student", "In training"
+        EARLY = "early", "Early career (0–5 years)"
+        MID = "mid", "Mid career (5–15 years)"
+        SEASONED = "seasoned", "Seasoned (15+ years)"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    handle = models.SlugField(max_length=40, unique=True)
+    display_name = models.CharField(max_length=80)
+    pronouns = models.CharField(max_length=40, blank=True)
+    headline = models.CharField(max_length=140, blank=True)
+    bio = models.TextField(blank=True)
+    profession = models.ForeignKey(
+        Term,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Term.Kind.PROFESSION},
+        null=True,
+        blank=True,
+    )
+    credential_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    credentials = models.CharField(
+        max_length=80, blank=True, help_text="Letters after the name, e.g. LCSW."
+    )
+    career_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    terms = models.ManyToManyField(Term, blank=True, related_name="profiles")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(latitude__range=(-90, 90), longitude__range=(-180, 180))
+                ),
+                name="%(app_label)s_%(class)s_coordinates_valid",
+                violation_error_message="Coordinates must be a valid latitude/longitude pair.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

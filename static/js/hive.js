@@ -1,0 +1,111 @@
+/* Hive — small progressive enhancements. Every page works without this file.
+ *
+ * Loaded with `defer` from static/ (our Content Security Policy forbids inline script).
+ *
+ * Behaviours
+ *   - Dismissible messages: a message banner may contain
+ *       <button type="button" class="message-dismiss" data-dismiss hidden>…</button>
+ *     The button ships `hidden`, so nobody without JavaScript sees a control that does
+ *     nothing. Here we reveal it, and a click hides its `.message` with the
+ *     `is-dismissed` class, then moves focus somewhere sensible.
+ */
+(function () {
+  "use strict";
+
+  var DISMISSED = "is-dismissed";
+
+  function revealDismissButtons(root) {
+    if (!root || typeof root.querySelectorAll !== "function") {
+      return;
+    }
+    var buttons = root.querySelectorAll("[data-dismiss]");
+    for (var i = 0; i < buttons.length; i += 1) {
+      buttons[i].hidden = false;
+    }
+  }
+
+  function visibleMessages(container) {
+    var all = container ? container.querySelectorAll(".message") : [];
+    var visible = [];
+    for (var i = 0; i < all.length; i += 1) {
+      if (!all[i].classList.contains(DISMISSED)) {
+        visible.push(all[i]);
+      }
+    }
+    return visible;
+  }
+
+  function dismiss(button) {
+    var message = button.closest(".message");
+    if (!message) {
+      return;
+    }
+    var container = message.closest(".messages");
+    message.classList.add(DISMISSED);
+    message.setAttribute("aria-hidden", "true");
+
+    // Keep keyboard users oriented: focus the next message's close button, or the
+    // main content once the last message is gone.
+    var remaining = visibleMessages(container);
+    if (remaining.length) {
+      var next = remaining[0].querySelector("[data-dismiss]");
+      if (next) {
+        next.focus();
+        return;
+      }
+    }
+    if (container && !remaining.length) {
+      container.hidden = true;
+    }
+    var main = document.getElementById("main");
+    if (main && typeof main.focus === "function") {
+      main.focus({ preventScroll: true });
+    }
+  }
+
+  function onClick(event) {
+    var target = event.target;
+    if (!target || typeof target.closest !== "function") {
+      return;
+    }
+    var button = target.closest("[data-dismiss]");
+    if (button) {
+      event.preventDefault();
+      dismiss(button);
+    }
+  }
+
+  function onKeydown(event) {
+    // Escape closes the message whose close button has focus.
+    if (event.key !== "Escape") {
+      return;
+    }
+    var active = document.activeElement;
+    if (active && active.hasAttribute && active.hasAttribute("data-dismiss")) {
+      dismiss(active);
+    }
+  }
+
+  function init() {
+    revealDismissButtons(document);
+    document.addEventListener("click", onClick);
+    document.addEventListener("keydown", onKeydown);
+    // Content swapped in by htmx gets the same treatment.
+    document.addEventListener("htmx:load", function (event) {
+      revealDismissButtons(event.target);
+    });
+  }
+
+  try {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", init);
+    } else {
+      init();
+    }
+  } catch (error) {
+    // An enhancement must never break the page.
+    if (window.console && typeof window.console.warn === "function") {
+      window.console.warn("hive.js: enhancement skipped", error);
+    }
+  }
+})();
