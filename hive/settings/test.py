@@ -24,6 +24,10 @@ else:
 
 DATABASES = {"default": database_settings(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Two suites can run side by side on one server by naming their test databases apart.
+DATABASES["default"]["TEST"] = {
+    "NAME": env("HIVE_TEST_DATABASE", default=f"test_{DATABASES['default']['NAME']}")
+}
 # Tests share the Redis server with a running `make run`; their keys live apart.
 CACHES = redis_settings(REDIS_URL)
 CACHES["default"]["KEY_PREFIX"] = "hive-test"
@@ -32,6 +36,7 @@ CELERY_BROKER_URL = REDIS_URL
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HIVE_MAIL_VIEWER = False
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,35 @@
+"""Fixtures shared by every test: people in each role, logged-in clients."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache (Redis): start every test from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member(db):
+    return MemberFactory()
+
+
+@pytest.fixture
+def applicant(db):
+    return ApplicantFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client

@@ -1,0 +1,80 @@
+"""The embedded servers behind `make run` and the default test run.
+
+Each test runs in a subprocess with its own HIVE_VAR_DIR, so it starts private servers
+and never touches the ones this test session uses.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _python(code: str, var_dir: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "HIVE_VAR_DIR": str(var_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_stale_valkey_from_a_crashed_run_is_replaced(tmp_path):
+    start = _python("from hive import embedded as e; print(e.redis_url()); e.disown()", tmp_path)
+    assert start.returncode == 0, start.stderr
+    pid = int((tmp_path / "redis" / "valkey.pid").read_text())
+    os.kill(pid, 9)  # the crash: the pid file and port file stay behind
+    again = _python(
+        "from hive import embedded as e; import redis; url = e.redis_url(); "
+        "print(url); print(redis.Redis.from_url(url).ping())",
+        tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.split()[-1] == "True"
+    # The owner (the second process) stopped it on exit: nothing is left running.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", int(again.stdout.split()[0].rsplit(":")[2][:-2])), 1)
+
+
+def test_stale_postgres_from_a_crashed_run_is_recovered_with_its_data(tmp_path):
+    code = (
+        "import sys, psycopg; from hive import embedded as e\n"
+        "url = e.postgres_url()\n"
+        "with psycopg.connect(url, autocommit=True) as c:\n"
+        "    c.execute('CREATE TABLE IF NOT EXISTS kept (v int)')\n"
+        "    if sys.argv[-1] == 'write': c.execute('INSERT INTO kept VALUES (7)')\n"
+        "    print(c.execute('SELECT sum(v) FROM kept').fetchone()[0])\n"
+    )
+    first = _python(code.replace("sys.argv[-1]", "'write'") + "e.disown()\n", tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split()[-1] == "7"
+    pid = int((tmp_path / "pg" / "postmaster.pid").read_text().split()[0])
+    os.kill(pid, 9)  # crash the postmaster, leaving postmaster.pid behind
+    second = _python(code.replace("sys.argv[-1]", "'read'"), tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split()[-1] == "7"
+
+
+def test_make_run_explains_a_busy_port(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "hive.dev"],
+            cwd=ROOT,
+            env={**os.environ, "PORT": str(port), "HIVE_VAR_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"Port {port} is already in use" in result.stderr
+    assert f"make run PORT={port + 1}" in result.stderr

@@ -1,0 +1,74 @@
+"""member_required / staff_required across every role."""
+
+import pytest
+from django.urls import reverse
+
+from members.models import User
+from tests.members.factories import MemberFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.urls("tests.urls")
+
+ROLES = {
+    "applicant": lambda: UserFactory(membership_status=User.Status.APPLICANT),
+    "lapsed": lambda: MemberFactory(membership_status=User.Status.LAPSED),
+    "suspended": lambda: MemberFactory(membership_status=User.Status.SUSPENDED),
+    "member": MemberFactory,
+    "staff": StaffFactory,
+}
+
+
+def test_visitor_is_sent_to_login_and_back(client, db):
+    response = client.get("/members-only/?q=1")
+    assert response.status_code == 302
+    assert response.url == f"{reverse('account_login')}?next=/members-only/%3Fq%3D1"
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("applicant", ("redirect", "/apply/")),
+        ("lapsed", ("redirect", "/apply/")),
+        ("suspended", ("redirect", "/apply/")),
+        ("member", ("ok", None)),
+        ("staff", ("ok", None)),
+    ],
+)
+def test_member_required_by_role(client, db, role, expected):
+    client.force_login(ROLES[role]())
+    response = client.get("/members-only/")
+    kind, target = expected
+    if kind == "ok":
+        assert response.status_code == 200 and response.content == b"the community"
+    else:
+        assert response.status_code == 302 and response.url == target
+
+
+def test_deactivated_account_cannot_use_an_old_session(client, db):
+    user = MemberFactory()
+    client.force_login(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = client.get("/members-only/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize(
+    "role, status", [("applicant", 403), ("member", 403), ("suspended", 403), ("staff", 200)]
+)
+def test_staff_required_by_role(client, db, role, status):
+    client.force_login(ROLES[role]())
+    assert client.get("/staff-only/").status_code == status
+
+
+def test_staff_required_sends_visitors_to_login(client, db):
+    response = client.get("/staff-only/")
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+
+def test_roles_are_derived_from_membership_status_not_is_active(db):
+    applicant = UserFactory()
+    assert applicant.is_active and not applicant.is_member and applicant.role == "applicant"
+    member = MemberFactory()
+    assert member.is_member and member.role == "member"
+    assert StaffFactory().role == "staff"
