@@ -78,3 +78,17 @@ def test_make_run_explains_a_busy_port(tmp_path):
     assert result.returncode == 1
     assert f"Port {port} is already in use" in result.stderr
     assert f"make run PORT={port + 1}" in result.stderr
+
+
+def test_external_urls_start_nothing_embedded(tmp_path):
+    result = _python(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['HOST'], settings.REDIS_URL)",
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="hive.settings.local",
+        DATABASE_URL="postgres://someone@db.example.org:5432/hive",
+        REDIS_URL="redis://cache.example.org:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["db.example.org", "redis://cache.example.org:6379/0"]
+    assert not (tmp_path / "pg").exists() and not (tmp_path / "redis").exists()

@@ -1,0 +1,56 @@
+"""A scratch database for benchmarks, so they never touch the demo data in `hive`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _drop(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def use_scratch_database(name: str = "hive_bench") -> str:
+    """Point Django at a fresh database `name` on the configured (or embedded) server,
+    migrate it, and return its URL. Call before anything imports Django models."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings.local")
+    import psycopg
+
+    if "DATABASE_URL" in os.environ:
+        base = os.environ["DATABASE_URL"]
+    else:
+        from hive import embedded
+
+        base = embedded.postgres_url()
+    _drop(base, name)
+    with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(base, name)
+    os.environ["DATABASE_URL"] = url
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def drop_scratch_database(name: str = "hive_bench") -> None:
+    from django.db import connections
+
+    connections.close_all()
+    _drop(os.environ["DATABASE_URL"], name)
