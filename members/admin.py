@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from members.models import Profile, Term, User
+from members.models import AuditEvent, Profile, Term, User
 
 
 @admin.register(User)
@@ -34,3 +34,22 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "handle"]
     raw_id_fields = ["user"]
     autocomplete_fields = ["terms"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only."""
+
+    list_display = ["occurred_at", "action", "subject", "actor", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["subject__email", "actor__email"]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
