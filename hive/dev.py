@@ -3,7 +3,8 @@
 Starts the embedded PostgreSQL and Valkey (unless DATABASE_URL / REDIS_URL are set),
 migrates, loads the demo community into an empty database, prints the demo logins,
 then runs the Procfile (web + Celery worker + beat) with honcho. Ctrl-C stops the
-processes, then the embedded servers; the data stays in var/ for next time.
+processes, then the embedded servers unless another process (say, a test run) still
+uses them; the data stays in var/ for next time.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def main() -> int:
         print(f"Setup step failed: {' '.join(map(str, exc.cmd))}", file=sys.stderr)
         return 1
     finally:
-        print("Stopping the embedded servers (data is kept in var/) …", flush=True)
-        embedded.stop_owned()
+        if embedded.release():
+            print("Stopped the embedded servers (the data stays in var/).", flush=True)
 
 
 def print_banner(port: int) -> None:

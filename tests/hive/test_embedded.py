@@ -38,7 +38,7 @@ def test_stale_valkey_from_a_crashed_run_is_replaced(tmp_path):
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout.split()[-1] == "True"
-    # The owner (the second process) stopped it on exit: nothing is left running.
+    # The second process was the last user: it stopped the server on exit.
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", int(again.stdout.split()[0].rsplit(":")[2][:-2])), 1)
 
@@ -92,3 +92,32 @@ def test_external_urls_start_nothing_embedded(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["db.example.org", "redis://cache.example.org:6379/0"]
     assert not (tmp_path / "pg").exists() and not (tmp_path / "redis").exists()
+
+
+def test_servers_stop_when_the_last_process_using_them_exits(tmp_path):
+    """A test run finishing must not pull the servers from under a running `make run`."""
+    env = {**os.environ, "HIVE_VAR_DIR": str(tmp_path)}
+    first = subprocess.Popen(  # noqa: S603 - the long-lived user, like `make run`
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hive import embedded as e; print(e.redis_url(), flush=True); "
+            "sys.stdin.readline()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = first.stdout.readline().strip()
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        second = _python("from hive import embedded as e; print(e.redis_url())", tmp_path)
+        assert second.stdout.strip() == url  # shared, not a second server
+        socket.create_connection(("127.0.0.1", port), 1).close()  # still up after it left
+    finally:
+        first.communicate("\n", timeout=30)
+    assert first.returncode == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), 1)

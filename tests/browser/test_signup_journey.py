@@ -1,0 +1,171 @@
+"""A new clinician's first visit, in a real browser: from the landing page to a verified,
+two-factor-protected applicant account.
+
+Runs against the live server with the project's real middleware (CSP included); any
+console error the browser reports, such as a Content Security Policy violation, fails
+the journey.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Collection
+
+import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "quiet-harbor-4821"
+CONFIRMATION_LINK = re.compile(r"https?://\S+/accounts/confirm-email/[^/\s]+/")
+
+
+def authenticator_code(secret: str, *, not_in: Collection[str] = ()) -> str:
+    """The code an authenticator app would show for `secret`: allauth's own HOTP helpers
+    at allauth's time step (RFC 6238: SHA-1, 30 s, 6 digits).
+
+    allauth refuses a code that was already used; Hive accepts the neighbouring step
+    (MFA_TOTP_TOLERANCE = 1, for phone clock drift), so when the current code is in
+    `not_in` we hand out the next step's code instead of waiting for it.
+    """
+    assert mfa_settings.TOTP_TOLERANCE >= 1
+    step = int(time.time() // mfa_settings.TOTP_PERIOD)
+    for candidate in (step, step + 1):
+        code = format_hotp_value(hotp_value(secret, candidate))
+        if code not in not_in:
+            return code
+    raise AssertionError("no unused code in the accepted window")
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    expect(page.get_by_role("heading", name="Sign In", level=1)).to_be_visible()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_visitor_signs_up_verifies_email_and_protects_account_with_2fa(
+    page: Page, live_server, mailoutbox, console_errors: list[str]
+):
+    # A fresh address each run: allauth rate-limits verification mail per address.
+    email = f"new.clinician.{uuid.uuid4().hex[:8]}@example.com"
+    url = live_server.url
+    main_nav = page.get_by_role("navigation", name="Main")
+    messages = page.get_by_role("status")
+
+    # a. A visitor opens Hive and finds the landing page, served under our CSP.
+    response = page.goto("/")
+    assert response is not None and response.ok
+    assert "script-src 'self'" in response.headers.get("content-security-policy", "")
+    expect(page).to_have_title(re.compile(r"Hive$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Colleagues you can trust, in a place that keeps your confidence."
+    )
+    apply_link = main_nav.get_by_role("link", name="Apply to join")
+    expect(apply_link).to_be_visible()
+
+    # b. They apply: the sign-up form asks for an email address and a password, twice.
+    apply_link.click()
+    expect(page).to_have_url(f"{url}/accounts/signup/")
+    expect(page.get_by_role("heading", name="Sign Up", level=1)).to_be_visible()
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+
+    # c. Hive asks them to verify their address and sends exactly one email with a link.
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    expect(page).to_have_url(f"{url}/accounts/confirm-email/")
+    to_them = [message for message in mailoutbox if email in message.to]
+    assert len(to_them) == 1, [(m.subject, m.to) for m in mailoutbox]
+    assert to_them[0].subject.startswith("[Hive] "), to_them[0].subject
+    assert "confirm your email" in to_them[0].subject.lower(), to_them[0].subject
+    link = CONFIRMATION_LINK.search(to_them[0].body)
+    assert link, f"no confirmation link in the email:\n{to_them[0].body}"
+    assert link.group(0).startswith(f"{url}/"), link.group(0)
+
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", name="Confirm Email Address")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(f"Please confirm that {email}")
+    page.get_by_role("button", name="Confirm").click()
+
+    # d. Confirmed, they're sent to log in; as an applicant they land on their status page.
+    expect(page).to_have_url(f"{url}/accounts/login/")
+    expect(messages).to_contain_text(f"You have confirmed {email}.")
+    sign_in(page, email, PASSWORD)
+    expect(page).to_have_url(f"{url}/apply/")
+    status_heading = page.get_by_role("heading", name="Your application", level=1)
+    expect(status_heading).to_be_visible()
+    expect(status_heading).to_contain_text("Applicant")
+    expect(messages).to_contain_text(f"Successfully signed in as {email}.")
+    expect(main_nav.get_by_role("link", name="My application")).to_have_attribute(
+        "aria-current", "page"
+    )
+
+    # e. The status page suggests two-factor authentication; they set up an app.
+    page.get_by_role("link", name="two-factor authentication", exact=True).click()
+    expect(page).to_have_url(f"{url}/accounts/2fa/")
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    expect(page.get_by_text("An authenticator app is not active.")).to_be_visible()
+    page.get_by_role("link", name="Activate", exact=True).click()
+
+    # Changing security settings needs the password again (REAUTHENTICATION_REQUIRED).
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/\?next="))
+    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page).to_have_url(f"{url}/accounts/2fa/totp/activate/")
+    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    secret_field = page.get_by_label("Authenticator secret")
+    expect(secret_field).to_be_disabled()  # shown to copy, never submitted
+    secret = secret_field.input_value()
+    assert re.fullmatch(r"[A-Z2-7]{16,}=*", secret), f"not a base32 secret: {secret!r}"
+    activation_code = authenticator_code(secret)
+    page.get_by_label("Authenticator code").fill(activation_code)
+    page.get_by_role("button", name="Activate").click()
+
+    # Activated: allauth shows the new recovery codes, and the app is on record.
+    expect(page).to_have_url(f"{url}/accounts/2fa/recovery-codes/")
+    expect(messages).to_contain_text("Authenticator app activated.")
+    expect(page.get_by_role("heading", name="Recovery Codes", level=1)).to_be_visible()
+    recovery_codes = page.get_by_label("Unused codes").input_value().split()
+    assert len(recovery_codes) == mfa_settings.RECOVERY_CODE_COUNT, recovery_codes
+    assert Authenticator.objects.filter(user__email=email, type=Authenticator.Type.TOTP).exists()
+    assert Authenticator.objects.filter(
+        user__email=email, type=Authenticator.Type.RECOVERY_CODES
+    ).exists()
+    # ACCOUNT_EMAIL_NOTIFICATIONS: they're told by email that 2FA was switched on.
+    notice = [m for m in mailoutbox if email in m.to][-1]
+    assert "authenticator app activated" in notice.subject.lower(), notice.subject
+
+    page.get_by_role("navigation", name="Account settings").get_by_role(
+        "link", name="Two-factor authentication"
+    ).click()
+    expect(page).to_have_url(f"{url}/accounts/2fa/")
+    expect(page.get_by_text("Authentication using an authenticator app is active.")).to_be_visible()
+
+    # f. They log out, and logging back in now takes a code from their app as well.
+    main_nav.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{url}/")
+    expect(messages).to_contain_text("You have signed out.")
+
+    main_nav.get_by_role("link", name="Log in").click()
+    expect(page).to_have_url(f"{url}/accounts/login/")
+    sign_in(page, email, PASSWORD)
+    expect(page).to_have_url(f"{url}/accounts/2fa/authenticate/")
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    page.get_by_label("Code", exact=True).fill(authenticator_code(secret, not_in={activation_code}))
+    page.get_by_role("button", name="Sign In").click()
+
+    expect(page).to_have_url(f"{url}/apply/")
+    expect(page.get_by_role("heading", name="Your application", level=1)).to_be_visible()
+    expect(messages).to_contain_text(f"Successfully signed in as {email}.")
+
+    # No page on the way reported an error: no CSP violation, missing file or JS error.
+    assert console_errors == [], "\n".join(console_errors)
