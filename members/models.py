@@ -6,10 +6,24 @@ the account level (nobody can log in), and allauth never changes it.
 
 from __future__ import annotations
 
+import functools
+from zoneinfo import ZoneInfo, available_timezones
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in _known_timezones():
+        raise ValidationError(f"“{value}” is not a time zone we know.")
 
 
 class UserManager(BaseUserManager):
@@ -54,6 +68,9 @@ class User(AbstractUser):
     membership_status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.APPLICANT, db_index=True
     )
+    # IANA name, e.g. "America/Chicago". Taken from the browser at sign-up; every time
+    # shown to this person (pages, emails, calendar files) is converted to it.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -72,6 +89,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """This person's time zone (UTC if the stored name is unknown)."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ValueError, KeyError):
+            return ZoneInfo("UTC")
 
     @property
     def is_member(self) -> bool:

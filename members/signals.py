@@ -7,6 +7,7 @@ from allauth.account import signals as account
 from allauth.mfa import signals as mfa
 from django.contrib.auth import signals as auth
 from django.dispatch import receiver
+from django.shortcuts import resolve_url
 
 from members.models import AuditEvent, User
 from members.services import audit_record
@@ -100,3 +101,17 @@ def _mfa_reset(sender, request, user, authenticator, **kwargs):
 @receiver(mfa.authentication_failed)
 def _mfa_failed(sender, request, user, **kwargs):
     audit_record(action=A.MFA_FAILED, subject=user, request=request)
+
+
+@receiver(account.email_confirmed)
+def _welcome(sender, request, email_address, **kwargs):
+    from notifications.services import notify
+
+    user = email_address.user
+    if email_address.primary and not user.is_member:
+        notify(
+            recipient=user,
+            kind="welcome",
+            key=f"welcome:{user.pk}",
+            url=resolve_url("members:status"),
+        )

@@ -31,9 +31,11 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "django_htmx",
+    "template_partials",
     "csp",
     "hive",
     "members",
+    "notifications",
     "matching",
     "groups",
     "events",
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "hive.middleware.MemberTimezoneMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
@@ -68,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hive.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -186,6 +190,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hive] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("HIVE_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
 # allauth's rate limits count in the cache, which is Redis: limits hold across every web
 # process. Behind N proxies, set ALLAUTH_TRUSTED_PROXY_COUNT so the client's address is
 # read from X-Forwarded-For rather than the proxy's.
@@ -207,6 +212,14 @@ MFA_TOTP_ISSUER = "Hive"
 MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# Links in emails are absolute: they point here.
+HIVE_BASE_URL = env("HIVE_BASE_URL", default="http://127.0.0.1:8000")
+# A send claimed this long ago without an outcome was interrupted (worker killed):
+# the sweep retries it. Must exceed CELERY_TASK_TIME_LIMIT.
+NOTIFICATIONS_SEND_LEASE_SECONDS = 300
+# At most this many nudge emails (reminders, suggestions) per member per 7 days.
+NOTIFICATIONS_NUDGE_WEEKLY_CAP = env.int("NOTIFICATIONS_NUDGE_WEEKLY_CAP", default=3)
 
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Hive <hello@hive.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -240,6 +253,19 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "hive.tasks.heartbeat",
         "schedule": 60.0,
+    },
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        "schedule": 60.0,
+    },
+    # Every 15 minutes, so 8:00 local arrives on time in zones with :30/:45 offsets.
+    "notifications-digests": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(minute="*/15"),
+    },
+    "two-factor-reminders": {
+        "task": "notifications.two_factor_reminders",
+        "schedule": crontab(day_of_week="tue", hour=15, minute=0),
     },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",

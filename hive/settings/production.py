@@ -1,6 +1,7 @@
 """Production: everything from the environment, secrets without defaults, no embedded servers.
 
-Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, EMAIL_URL.
+Required: DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, EMAIL_URL,
+HIVE_BASE_URL.
 """
 
 from .base import *  # noqa: F403
@@ -10,6 +11,7 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+HIVE_BASE_URL = env("HIVE_BASE_URL")
 
 DATABASE_URL = env("DATABASE_URL")
 REDIS_URL = env("REDIS_URL")

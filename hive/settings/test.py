@@ -33,6 +33,12 @@ CACHES = redis_settings(REDIS_URL)
 CACHES["default"]["KEY_PREFIX"] = "hive-test"
 CELERY_BROKER_URL = REDIS_URL
 
+# Tasks run in-process when enqueued (after commit); tests that need a real worker
+# start one against the real broker and switch this off for their duration.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+HIVE_BASE_URL = "http://testserver"
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HIVE_MAIL_VIEWER = False

@@ -8,6 +8,8 @@
  *     The button ships `hidden`, so nobody without JavaScript sees a control that does
  *     nothing. Here we reveal it, and a click hides its `.message` with the
  *     `is-dismissed` class, then moves focus somewhere sensible.
+ *   - Browser time zone: empty <input data-browser-timezone> fields get the browser's
+ *     IANA time zone name (used at sign-up).
  */
 (function () {
   "use strict";
@@ -86,8 +88,26 @@
     }
   }
 
+  // Sign-up (and settings) forms carry <input data-browser-timezone>; left empty, it
+  // gets the browser's IANA zone so times are shown in the member's own zone.
+  function fillBrowserTimezone(root) {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      return;
+    }
+    var inputs = root.querySelectorAll("input[data-browser-timezone]");
+    for (var i = 0; i < inputs.length; i += 1) {
+      if (!inputs[i].value) {
+        inputs[i].value = zone;
+      }
+    }
+  }
+
   function init() {
     revealDismissButtons(document);
+    fillBrowserTimezone(document);
     document.addEventListener("click", onClick);
     document.addEventListener("keydown", onKeydown);
     // Content swapped in by htmx gets the same treatment.

@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://hive@127.0.0.1:5432/hive",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+    "HIVE_BASE_URL": "https://hive.example.org",
 }
 
 
@@ -40,7 +41,9 @@ def test_production_passes_check_deploy_without_warnings():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "HIVE_BASE_URL"]
+)
 def test_production_refuses_to_start_without_required_setting(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = _manage("check", env=env)
@@ -119,7 +122,8 @@ def test_pages_have_no_inline_script_or_style(client, member, applicant, url, wh
     # htmx is vendored and sends the CSRF token from <body hx-headers>.
     assert "/static/vendor/htmx/htmx.min.js" in html
     assert re.search(r"<body[^>]*hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
-    assert "cdn" not in html.lower()
+    # Nothing is loaded from another origin (no CDN): scripts and styles are ours.
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", html)
 
 
 def test_celery_is_configured_for_safe_retries():
