@@ -34,7 +34,8 @@ from notifications.models import Settings as NotificationSettings
 log = logging.getLogger(__name__)
 E = Notification.Email
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-DIGEST_HOUR = 8  # a digest goes out at 8:00 in the member's own time zone
+DIGEST_HOUR = 8  # a digest goes out at 8:00 in the member's own time zone …
+DIGEST_WINDOW_HOURS = 4  # … or, after an outage or quiet hours, later that morning
 MAX_ATTEMPTS = 5
 
 
@@ -337,7 +338,11 @@ def email_sweep(*, batch: int = 1000) -> dict:
     now = timezone.now()
     revived = Notification.objects.filter(
         email_status=E.SENDING, email_claimed_at__lt=now - _lease()
-    ).update(email_status=E.PENDING, email_reason="Retried after an interrupted send")
+    ).update(
+        email_status=E.PENDING,
+        email_not_before=now,
+        email_reason="Retried after an interrupted send",
+    )
     # Fresh rows are already queued by notify(); give that a minute before doubling up.
     due = list(
         Notification.objects.filter(email_status=E.PENDING)
@@ -356,11 +361,12 @@ def email_sweep(*, batch: int = 1000) -> dict:
 
 
 def digest_period(user, prefs: NotificationSettings, now: datetime) -> str | None:
-    """The digest period due for `user` at `now`, or None if it is not their morning yet
-    (8:00 local, after quiet hours, not paused; weekly digests on Mondays)."""
+    """The digest period due for `user` at `now`, or None if it is not their morning
+    (8:00–12:00 local, outside quiet hours, not paused; weekly digests on Mondays)."""
     zone = user.zone
     local = now.astimezone(zone)
-    if _local_moment(local.date(), time(DIGEST_HOUR), zone) > now:
+    morning = _local_moment(local.date(), time(DIGEST_HOUR), zone)
+    if not morning <= now < morning + timedelta(hours=DIGEST_WINDOW_HOURS):
         return None
     if is_paused(prefs, local.date()) or quiet_hours_end(prefs, zone, now) is not None:
         return None

@@ -41,6 +41,9 @@ HIVE_BASE_URL = "http://testserver"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests that run real worker processes point them at a local SMTP sink with EMAIL_URL.
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))
 HIVE_MAIL_VIEWER = False
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
