@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+BROWSER_TIMEZONE = "America/Chicago"
 # Every action, navigation and expect() gives up after this long.
 TIMEOUT_MS = 10_000
 
@@ -102,7 +103,8 @@ def console_errors() -> list[str]:
 def page(
     request: pytest.FixtureRequest, browser: Browser, live_server, console_errors: list[str]
 ) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url)
+    # A browser somewhere other than UTC, so time-zone handling is really exercised.
+    context = browser.new_context(base_url=live_server.url, timezone_id=BROWSER_TIMEZONE)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()

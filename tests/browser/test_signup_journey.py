@@ -19,6 +19,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import BROWSER_TIMEZONE
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "quiet-harbor-4821"
@@ -77,6 +79,11 @@ def test_visitor_signs_up_verifies_email_and_protects_account_with_2fa(
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
+
+    # The browser's time zone was taken at sign-up (static/js/hive.js fills it in).
+    from members.models import User
+
+    assert User.objects.get(email=email).timezone == BROWSER_TIMEZONE
 
     # c. Hive asks them to verify their address and sends exactly one email with a link.
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()

@@ -192,3 +192,34 @@ def test_login_redirect_honours_next_for_members(client, member):
         {"login": member.email, "password": PASSWORD},
     )
     assert response.url == "/guidelines/"
+
+
+def test_signup_keeps_the_browser_time_zone(client, db):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert re.search(r'<input type="hidden" name="timezone"[^>]*data-browser-timezone', page)
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "tz@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "timezone": "America/Denver",
+        },
+    )
+    assert User.objects.get(email="tz@example.com").timezone == "America/Denver"
+
+
+def test_signup_with_an_unknown_time_zone_falls_back_to_utc(client, db):
+    _signup(client, email="odd@example.com")
+    assert User.objects.get(email="odd@example.com").timezone == "UTC"
+
+
+def test_confirming_email_sends_the_welcome_once(client, db, django_capture_on_commit_callbacks):
+    _signup(client)
+    path = CONFIRM_URL.search(mail.outbox[0].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path)
+    welcome = [m for m in mail.outbox if m.subject == "[Hive] Welcome to Hive"]
+    assert len(welcome) == 1
+    assert "/apply/" in welcome[0].body
+    assert welcome[0].extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
