@@ -48,6 +48,7 @@ def main() -> int:
         return 1
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings.local")
+    os.environ.setdefault("HIVE_BASE_URL", f"http://127.0.0.1:{port}")  # links in emails
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     from hive import embedded
 

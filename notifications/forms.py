@@ -39,6 +39,7 @@ class SettingsForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["timezone"].choices = [
