@@ -283,7 +283,9 @@ def _claim(notification_id: int, now: datetime) -> Notification | None:
         )
         if not claimed or reason:
             return None
-        row.refresh_from_db()
+        # Mirror the UPDATE instead of re-reading: keeps the selected recipient.
+        row.email_status, row.email_reason, row.email_claimed_at = status, reason, now
+        row.email_attempts += 1
         return row
 
 

@@ -16,11 +16,13 @@ def test_worker_runs_the_heartbeat_task_from_redis(db):
     redis = health._redis()
     redis.delete(health.HEARTBEAT_KEY)
     app.conf.task_always_eager = False  # really go through Redis to the worker
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
-        heartbeat.apply_async(queue=queue)
-        deadline = time.monotonic() + 20
-        while health.last_heartbeat() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-    app.conf.task_always_eager = True
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
+            heartbeat.apply_async(queue=queue)
+            deadline = time.monotonic() + 20
+            while health.last_heartbeat() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        app.conf.task_always_eager = True
     beat = health.last_heartbeat()
     assert beat is not None and abs(beat - time.time()) < 30
