@@ -90,3 +90,26 @@ register(
         nudge=True,
     )
 )
+register(
+    Kind(
+        name="application_update",
+        label="Your application",
+        description="Decisions and requests from the staff who review your application.",
+        mandatory=True,
+    )
+)
+register(
+    Kind(
+        name="license_expiry",
+        label="License expiry",
+        description="Reminders 30 and 7 days before your license expires, and when it has.",
+        mandatory=True,
+    )
+)
+register(
+    Kind(
+        name="review_queue",
+        label="Review queue (staff)",
+        description="A daily note of applications waiting more than two days for review.",
+    )
+)

@@ -267,6 +267,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.two_factor_reminders",
         "schedule": crontab(day_of_week="tue", hour=15, minute=0),
     },
+    # 12:00 UTC: morning in the Americas, the same day everywhere in the US.
+    "license-expiry-check": {
+        "task": "members.license_expiry_check",
+        "schedule": crontab(hour=12, minute=5),
+    },
+    "review-queue-digest": {
+        "task": "members.review_queue_digest",
+        "schedule": crontab(hour=14, minute=0),
+    },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -1,0 +1,15 @@
+"""Periodic vetting chores. Thin: each calls one service."""
+
+from celery import shared_task
+
+from members import vetting
+
+
+@shared_task(name="members.license_expiry_check")
+def license_expiry_check() -> dict:
+    return vetting.license_expiry_check()
+
+
+@shared_task(name="members.review_queue_digest")
+def review_queue_digest() -> int:
+    return vetting.review_queue_digest()
