@@ -313,16 +313,16 @@ def test_two_staff_deciding_at_once_cannot_both_win():
         finally:
             connection.close()
 
+    def approve(reviewer):
+        vetting.application_approve(application=application, reviewer=reviewer)
+
+    def reject(reviewer):
+        vetting.application_reject(application=application, reviewer=reviewer, reason="no")
+
     threads = [
-        threading.Thread(
-            target=decide,
-            args=("approve", first, lambda r: vetting.application_approve(application=application, reviewer=r)),
-        ),
-        threading.Thread(
-            target=decide,
-            args=("reject", second, lambda r: vetting.application_reject(application=application, reviewer=r, reason="no")),
-        ),
-    ]  # fmt: skip
+        threading.Thread(target=decide, args=("approve", first, approve)),
+        threading.Thread(target=decide, args=("reject", second, reject)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
