@@ -4,8 +4,9 @@ notification centre and carry Hive's footer)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.shortcuts import resolve_url
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from hive.text import render_text
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,7 +34,7 @@ class AccountAdapter(DefaultAccountAdapter):
             else "",
             **(context or {}),
         }
-        summary = render_to_string(f"{template_prefix}_subject.txt", details).strip()
+        summary = render_text(f"{template_prefix}_subject.txt", details).strip()
         notify(
             recipient=user,
             kind="account_security",

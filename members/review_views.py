@@ -1,25 +1,346 @@
-"""Staff review of applications (/review/). Placeholder views until the queue lands."""
+"""Staff review of applications (/review/): the queue, one application with its
+checklist and history, decisions, and the license check.
 
-from django.http import Http404
+Every write goes through members/vetting.py; these views only translate its outcomes
+(a decision, StaffNeedsTwoFactor, IllegalTransition, a missing reason) into pages.
+"""
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.core.exceptions import BadRequest, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from members import vetting
 from members.access import staff_required
+from members.models import Application, ApplicationEvent, Reference, User, Vouch
+from members.review_forms import (
+    DECISIONS,
+    STATUS_FILTERS,
+    DecisionForm,
+    LicenseCheckForm,
+    QueueFilterForm,
+    decisions_for,
+)
+
+S = Application.Status
+PAGE_SIZE = 25
+LONG_WAIT_DAYS = 2  # the daily digest's threshold: older than this is "waiting long"
+
+STATUS_BADGES = {
+    S.DRAFT: "",
+    S.SUBMITTED: "badge-info",
+    S.RESUBMITTED: "badge-info",
+    S.CHANGES_REQUESTED: "badge-warning",
+    S.APPROVED: "badge-success",
+    S.REJECTED: "badge-danger",
+    S.LAPSED: "badge-warning",
+    S.SUSPENDED: "badge-danger",
+}
+
+# ApplicationEvent.action → what the history says happened.
+EVENT_LABELS = {
+    "submitted": "Submitted the application",
+    "resubmitted": "Resubmitted with changes",
+    "changes_requested": "Asked for changes",
+    "approved": "Approved",
+    "reinstated": "Re-verified the license and reinstated",
+    "rejected": "Rejected",
+    "lapsed": "Membership lapsed: the license expired",
+    "suspended": "Suspended",
+    "license_verified": "Looked the license up on the board's site",
+    "renewal_submitted": "Sent a renewed license",
+    "reference_confirmed": "Reference confirmed",
+    "reference_declined": "Reference declined",
+    "vouched": "Vouched for the applicant",
+}
+
+SUCCESS_MESSAGES = {
+    "approve": "Approved: {name} is now a member and has been emailed.",
+    "reinstate": "Reinstated: {name}'s license is re-verified and they are a member again.",
+    "request_changes": "Changes requested: {name} has been emailed your message.",
+    "reject": "Rejected: {name} has been emailed the reason.",
+    "suspend": "Suspended: {name} now sees only their status page.",
+}
+
+
+def _with_counts(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Confirmed references and vouches as subquery counts: one query for any page size,
+    and no GROUP BY over every application column."""
+    confirmed = (
+        Reference.objects.filter(application=OuterRef("pk"), status=Reference.Status.CONFIRMED)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    vouches = (
+        Vouch.objects.filter(application=OuterRef("pk"))
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        references_confirmed=Coalesce(Subquery(confirmed, output_field=IntegerField()), 0),
+        vouch_count=Coalesce(Subquery(vouches, output_field=IntegerField()), 0),
+    )
+
+
+def access_application(application_id: int) -> Application:
+    """One application with everything its review page shows, or 404.
+
+    Only staff reach this (the views are @staff_required), and staff may see every
+    application, so there is nothing further to filter by.
+    """
+    return get_object_or_404(
+        _with_counts(
+            Application.objects.select_related("user", "profession", "license_verified_by__profile")
+        ),
+        pk=application_id,
+    )
+
+
+def person_label(user: User | None) -> str:
+    """How a person appears to staff: their member name if they have one, else email."""
+    if user is None:
+        return ""
+    # Only a profile that was joined in (select_related): a loop must not query per row.
+    profile = user.profile if User.profile.is_cached(user) else None
+    return profile.display_name if profile and profile.display_name else user.email
+
+
+def references_satisfied(confirmed: int, vouches: int) -> bool:
+    """Two professional word-of-mouths: confirmed references, with a member's vouch
+    standing in for a reference who has not answered."""
+    return confirmed + vouches >= 2
+
+
+def _age_days(moment, now) -> int | None:
+    return (now - moment).days if moment else None
+
+
+def _has_two_factor(user: User) -> bool:
+    return Authenticator.objects.filter(user=user).exists()
+
+
+# --- The queue ---------------------------------------------------------------------------
 
 
 @staff_required
-def queue(request):
-    raise Http404
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """/review/: applications oldest first, filtered by status, age, jurisdiction and
+    tier, 25 a page. htmx filter changes get the results region only."""
+    now = timezone.now()
+    form = QueueFilterForm(request.GET)
+    rows = form.apply(_with_counts(Application.objects.select_related("user", "profession")))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for application in page:
+        application.age_days = _age_days(application.submitted_at, now)
+        application.waiting_long = (
+            application.waiting_for_review
+            and application.age_days is not None
+            and application.age_days >= LONG_WAIT_DAYS
+        )
+        application.badge = STATUS_BADGES.get(application.status, "")
+    summary = Application.objects.aggregate(
+        waiting=Count("pk", filter=Q(status__in=[S.SUBMITTED, S.RESUBMITTED])),
+        waiting_long=Count(
+            "pk",
+            filter=Q(
+                status__in=[S.SUBMITTED, S.RESUBMITTED],
+                submitted_at__lt=now - timedelta(days=LONG_WAIT_DAYS),
+            ),
+        ),
+        renewals=Count("pk", filter=Q(status=S.LAPSED, renewal_submitted_at__isnull=False)),
+    )
+    filters = form.filters()
+    context = {
+        "form": form,
+        "filters": filters,
+        "status_label": STATUS_FILTERS[filters["status"]][0],
+        "page": page,
+        "summary": summary,
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "members/review_queue.html#results" if partial else "members/review_queue.html"
+    response = render(request, template, context)
+    # The same URL answers with a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- One application -----------------------------------------------------------------------
+
+
+def _render_detail(
+    request: HttpRequest,
+    application: Application,
+    *,
+    decision_form: DecisionForm | None = None,
+    license_form: LicenseCheckForm | None = None,
+    two_factor_refused: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    has_two_factor = _has_two_factor(request.user)
+    decisions = []
+    for decision in decisions_for(application.status):
+        if decision_form is not None and decision_form.decision == decision:
+            form = decision_form
+        else:
+            form = DecisionForm(decision=decision)
+        decisions.append({"decision": decision, "form": form})
+    events = list(application.events.select_related("actor__profile"))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
+        if event.actor_id is None:
+            event.who = "A reference" if event.action.startswith("reference_") else "Hive"
+        elif event.actor_id == application.user_id:
+            event.who = "The member" if event.action == "renewal_submitted" else "The applicant"
+        else:
+            event.who = person_label(event.actor)
+        event.from_label = S(event.from_status).label if event.from_status in S.values else ""
+        event.to_label = S(event.to_status).label if event.to_status in S.values else ""
+    vouches = list(application.vouches.select_related("member__profile").order_by("created_at"))
+    for vouch in vouches:
+        vouch.who = person_label(vouch.member)
+    expiry_days = (
+        (application.license_expiry - timezone.localdate()).days
+        if application.license_expiry
+        else None
+    )
+    context = {
+        "application": application,
+        "badge": STATUS_BADGES.get(application.status, ""),
+        "age_days": _age_days(application.submitted_at, now),
+        "expiry_days": expiry_days,
+        "references": list(application.references.all()),
+        "vouches": vouches,
+        "events": events,
+        "license_verified_by": person_label(application.license_verified_by),
+        "references_ok": references_satisfied(
+            application.references_confirmed, application.vouch_count
+        ),
+        "renewal_waiting": application.status == S.LAPSED
+        and application.renewal_submitted_at is not None,
+        "decisions": decisions,
+        "has_two_factor": has_two_factor,
+        "two_factor_refused": two_factor_refused,
+        "license_form": license_form or LicenseCheckForm(),
+    }
+    return render(request, "members/review_detail.html", context, status=status)
 
 
 @staff_required
-def detail(request, application_id: int):
-    raise Http404
+@require_GET
+def detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    """/review/<id>/: everything the applicant entered, the checklist, the history and
+    the decisions that can start from the current status."""
+    return _render_detail(request, access_application(application_id))
+
+
+def _already_decided(application: Application) -> str:
+    """Why a decision no longer applies, in words: who moved the application and when."""
+    event = (
+        ApplicationEvent.objects.filter(application=application)
+        .exclude(to_status="")
+        .select_related("actor__profile")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    now_is = application.get_status_display().lower()
+    if event is None:
+        return f"This application is {now_is}, so that decision no longer applies."
+    if event.actor_id is None:
+        who = "Hive"
+    elif event.actor_id == application.user_id:
+        who = "the applicant"
+    else:
+        who = person_label(event.actor)
+    when = timezone.localtime(event.created_at).strftime("%B %-d at %-I:%M %p %Z")
+    return (
+        f"This application is already {now_is}: {who} changed it on {when}. "
+        "Your decision was not recorded."
+    )
+
+
+def _back_to_top(application: Application) -> HttpResponse:
+    # The form was posted to "…#decide-<action>"; a redirect without a fragment would
+    # inherit it. "#top" brings the reviewer to the message and the new status instead.
+    return redirect(reverse("members:review_detail", args=[application.pk]) + "#top")
 
 
 @staff_required
-def decide(request, application_id: int):
-    raise Http404
+@require_POST
+def decide(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Approve, reject, request changes or suspend (the `action` field), through the
+    vetting services. Needs two-factor; a decision that lost a race says who won."""
+    application = access_application(application_id)
+    decision = DECISIONS.get(request.POST.get("action", ""))
+    if decision is None:
+        raise BadRequest("Unknown decision.")
+    form = DecisionForm(request.POST, decision=decision)
+    if not form.is_valid():
+        return _render_detail(request, application, decision_form=form)
+    message = form.cleaned_data["message"]
+    reinstating = application.status == S.LAPSED
+    try:
+        if decision.action == "approve":
+            vetting.application_approve(
+                application=application, reviewer=request.user, note=message
+            )
+        elif decision.action == "request_changes":
+            vetting.application_request_changes(
+                application=application, reviewer=request.user, message=message
+            )
+        elif decision.action == "reject":
+            vetting.application_reject(
+                application=application, reviewer=request.user, reason=message
+            )
+        else:
+            vetting.application_suspend(
+                application=application, reviewer=request.user, reason=message
+            )
+    except vetting.StaffNeedsTwoFactor:
+        return _render_detail(
+            request, application, decision_form=form, two_factor_refused=True, status=403
+        )
+    except vetting.IllegalTransition:
+        application.refresh_from_db(fields=["status"])
+        messages.warning(request, _already_decided(application))
+        return _back_to_top(application)
+    except ValidationError as error:  # the service's own rule, e.g. a blank reason
+        form.add_error("message", error.message_dict.get("message", error.messages))
+        return _render_detail(request, application, decision_form=form)
+    name = application.display_name or application.legal_name or application.user.email
+    key = "reinstate" if reinstating and decision.action == "approve" else decision.action
+    messages.success(request, SUCCESS_MESSAGES[key].format(name=name))
+    return _back_to_top(application)
 
 
 @staff_required
-def verify_license(request, application_id: int):
-    raise Http404
+@require_POST
+def verify_license(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Checklist: record that this staff member looked the license up, and what showed."""
+    application = access_application(application_id)
+    form = LicenseCheckForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, application, license_form=form)
+    vetting.license_mark_verified(
+        application=application, reviewer=request.user, note=form.cleaned_data["note"]
+    )
+    messages.success(request, "License check recorded in the checklist and the history.")
+    return redirect(reverse("members:review_detail", args=[application.pk]) + "#checklist")

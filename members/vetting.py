@@ -18,12 +18,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Min
-from django.template.loader import render_to_string
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from hive.text import render_text
 from members.models import (
     GUIDELINES_VERSION,
     Application,
@@ -179,7 +179,37 @@ def application_submit(*, application: Application) -> Application:
     _move(application, allowed_from=allowed, to=to, action=action, actor=application.user)
     for reference in application.references.filter(requested_at__isnull=True):
         transaction.on_commit(lambda pk=reference.pk: reference_request_send(reference_id=pk))
+    _invite_members_to_vouch(application)
     return application
+
+
+def _invite_members_to_vouch(application: Application) -> None:
+    """A reference who is already a member in good standing can vouch in Hive instead of
+    answering the email: tell them in-app, once per application and member."""
+    for reference in application.references.filter(status=Reference.Status.PENDING):
+        member = (
+            User.objects.filter(
+                Q(email__iexact=reference.email)
+                | Q(emailaddress__email__iexact=reference.email, emailaddress__verified=True),
+                is_active=True,
+                membership_status=User.Status.MEMBER,
+            )
+            .exclude(pk=application.user_id)
+            .distinct()
+            .first()
+        )
+        if member is None:
+            continue
+        notify(
+            recipient=member,
+            kind="vouch_request",
+            key=f"vouch_request:{application.pk}:{member.pk}",
+            context={
+                "applicant": application.display_name or application.legal_name,
+                "relationship": reference.relationship,
+            },
+            url=reverse("members:vouch", args=[application.pk]),
+        )
 
 
 @transaction.atomic
@@ -214,6 +244,12 @@ def application_approve(*, application: Application, reviewer: User, note: str =
     _require_deciding_staff(reviewer)
     application = _locked(application.pk)
     was_lapsed = application.status == S.LAPSED
+    if was_lapsed and not (
+        application.license_verified_at
+        and application.renewal_submitted_at
+        and application.license_verified_at >= application.renewal_submitted_at
+    ):
+        raise ValidationError({"message": "Look up the renewed license before reinstating."})
     _move(
         application,
         allowed_from={S.SUBMITTED, S.RESUBMITTED, S.LAPSED},
@@ -324,6 +360,7 @@ def application_suspend(*, application: Application, reviewer: User, reason: str
         reason=reason,
         data={"application": application.pk},
     )
+    _tell_applicant(application, headline="Your Hive account is suspended", message=reason)
     return application
 
 
@@ -422,7 +459,7 @@ def reference_request_send(*, reference_id: int) -> bool:
     send_mail(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Do you know {context['applicant']} "
         "professionally?",
-        message=render_to_string("members/email/reference_request.txt", context),
+        message=render_text("members/email/reference_request.txt", context),
         from_email=None,
         recipient_list=[reference.email],
     )
@@ -507,10 +544,8 @@ def review_queue_digest(*, now=None) -> int:
     now = now or timezone.now()
     waiting = Application.objects.filter(
         status__in=[S.SUBMITTED, S.RESUBMITTED], submitted_at__lt=now - timedelta(days=2)
-    ).aggregate(oldest=Min("submitted_at"))
-    count = Application.objects.filter(
-        status__in=[S.SUBMITTED, S.RESUBMITTED], submitted_at__lt=now - timedelta(days=2)
-    ).count()
+    ).aggregate(count=Count("pk"), oldest=Min("submitted_at"))
+    count = waiting["count"]
     if not count:
         return 0
     staff = User.objects.filter(is_staff=True, is_active=True)

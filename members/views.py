@@ -1,30 +1,351 @@
-"""Views for signed-in people who are not (or no longer) members in good standing."""
+"""The applicant's side of vetting: the application and its status (/apply/), the
+renewed license of a lapsed member, the page a reference answers from, and in-app
+vouching by a member who was named as a reference.
 
+Everyone signed in who is not a member in good standing lands on /apply/: applicants,
+lapsed and suspended members. What they see follows their application's state.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from members.access import member_required
+from members.forms import ApplicationForm, ReferenceAnswerForm, RenewalForm, VouchForm
+from members.models import GUIDELINES_VERSION, Application, Reference, User, Vouch
+from members.vetting import (
+    IllegalTransition,
+    application_for,
+    application_submit,
+    license_renewal_submit,
+    missing_for_submission,
+    reference_from_token,
+    reference_respond,
+    vouch_create,
+)
+
+S = Application.Status
+SAVE_STATUS = "members/application_form.html#save_status"
+
+# What the applicant reads in their history, per event action, and whether the event's
+# message is theirs to read. Anything not listed (staff-only notes, a reference's
+# comment, a vouch's note) is never shown to them.
+HISTORY_WORDS: dict[str, tuple[str, bool]] = {
+    "submitted": ("You submitted your application.", False),
+    "resubmitted": ("You sent your updated application.", False),
+    "changes_requested": ("Our staff asked you for changes.", True),
+    "license_verified": ("Our staff checked your license on the board’s website.", False),
+    "reference_confirmed": ("A reference confirmed they know you professionally.", False),
+    "reference_declined": ("A reference answered that they could not confirm.", False),
+    "vouched": ("A Hive member vouched for you.", False),
+    "approved": ("Your application was approved. Welcome to Hive.", True),
+    "rejected": ("Your application was not approved.", True),
+    "lapsed": ("Your membership was paused: your license reached its expiry date.", True),
+    "renewal_submitted": ("You sent your renewed license.", True),
+    "reinstated": ("Your renewed license was verified: your membership is back.", True),
+    "suspended": ("Your account was suspended.", False),
+}
+
+
+def _unsaved_key(application: Application) -> str:
+    return f"members.application.{application.pk}.unsaved"
+
+
+def _history(application: Application) -> list[dict]:
+    """The application's events in plain words, oldest first, as the applicant sees them."""
+    history = []
+    for event in application.events.all():
+        words = HISTORY_WORDS.get(event.action)
+        if words is not None:
+            text, show_message = words
+            history.append(
+                {
+                    "at": event.created_at,
+                    "text": text,
+                    "message": event.message if show_message else "",
+                }
+            )
+    return history
+
+
+def _state(user: User, application: Application | None) -> str:
+    """Which page the person sees: the application's status, except that an account
+    suspended or lapsed at the membership level says so whatever the application says."""
+    if user.membership_status == User.Status.SUSPENDED or (
+        application is not None and application.status == S.SUSPENDED
+    ):
+        return S.SUSPENDED
+    if user.membership_status == User.Status.LAPSED or (
+        application is not None and application.status == S.LAPSED
+    ):
+        return S.LAPSED
+    return application.status if application is not None else S.DRAFT
+
+
+def _status_context(application: Application | None, state: str, **extra) -> dict:
+    context = {
+        "state": state,
+        "application": application,
+        "guidelines_version": GUIDELINES_VERSION,
+        "history": [],
+        "references": [],
+    }
+    if application is not None:
+        context["history"] = _history(application)
+        context["references"] = list(application.references.all())
+        context["vouches"] = application.vouches.count()
+        context["last_saved"] = (
+            application.updated_at
+            if (application.updated_at - application.created_at).total_seconds() > 1
+            else None
+        )
+    if state == S.LAPSED and "renewal_form" not in extra:
+        extra["renewal_form"] = RenewalForm(
+            initial={"license_number": getattr(application, "license_number", "")}
+        )
+    return context | extra
+
+
+def _form_for_display(request: HttpRequest, application: Application) -> ApplicationForm:
+    """The form as the applicant left it: saved values, plus anything they typed that
+    could not be saved (kept in their session) shown again with its error."""
+    form = ApplicationForm(instance=application)
+    unsaved = request.session.get(_unsaved_key(application))
+    if unsaved:
+        form = ApplicationForm(form.data_from_instance() | unsaved, instance=application)
+        form.is_valid()
+    return form
+
+
+def _remember_unsaved(request: HttpRequest, form: ApplicationForm, unsaved: set[str]) -> None:
+    key = _unsaved_key(form.instance)
+    if unsaved:
+        request.session[key] = form.unsaved_values(unsaved)
+    else:
+        request.session.pop(key, None)
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """/apply/: the application and where it stands, on one page.
+
+    While the application is a draft or sent back for changes, the page is the form:
+    POST saves every valid field ("Save draft", or an htmx autosave that gets a small
+    status fragment back), and "Submit application" then hands it to
+    `application_submit()`. Otherwise the page says where things stand.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        if request.htmx:  # an autosave after the session ended: say so, lose nothing
+            return render(request, SAVE_STATUS, {"signed_out": True})
+        return redirect_to_login(request.get_full_path())
+    if user.is_member:
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("home"))
+        return redirect("home")
+    if user.membership_status == User.Status.SUSPENDED:
+        application = Application.objects.filter(user=user).first()
+    else:
+        application = application_for(user)
+    state = _state(user, application)
+    editable = state in (S.DRAFT, S.CHANGES_REQUESTED) and application.is_editable
+    if request.method == "POST":
+        if not editable:
+            return _not_editable(request)
+        return _save(request, application)
+    context = _status_context(application, state)
+    if editable:
+        context["form"] = _form_for_display(request, application)
+    return render(request, "members/status.html", context)
+
+
+def _not_editable(request: HttpRequest) -> HttpResponse:
+    if request.htmx:
+        return render(request, SAVE_STATUS, {"not_editable": True})
+    messages.info(request, "Your application has already been sent, so it can’t be changed here.")
+    return redirect("members:status")
+
+
+def _save(request: HttpRequest, application: Application) -> HttpResponse:
+    """Save what is valid; then autosave answers with a fragment, "Save draft" with the
+    page, and "Submit application" tries to submit."""
+    form = ApplicationForm(request.POST, instance=application)
+    form.is_valid()
+    try:
+        unsaved = form.save_draft()
+    except IllegalTransition:
+        return _not_editable(request)
+    _remember_unsaved(request, form, unsaved)
+    application = form.instance
+    if request.htmx:
+        return render(request, SAVE_STATUS, {"saved_at": timezone.now(), "problems": form.problems})
+    submitting = request.POST.get("action") == "submit"
+    if submitting and not form.errors:
+        resubmitting = application.status == S.CHANGES_REQUESTED
+        try:
+            application_submit(application=application)
+        except IllegalTransition:
+            return _not_editable(request)
+        except ValidationError as error:
+            form.add_submission_errors(error.message_dict)
+        else:
+            request.session.pop(_unsaved_key(application), None)
+            messages.success(
+                request,
+                "Thank you: your updated application is with our staff."
+                if resubmitting
+                else "Thank you: your application is with our staff. We’ve emailed your "
+                "references.",
+            )
+            return redirect("members:status")
+    elif submitting:
+        # Show everything that stands in the way at once, not one round at a time.
+        application.refresh_from_db()
+        form.add_submission_errors(
+            {key: [message] for key, message in missing_for_submission(application).items()}
+        )
+    elif not form.errors:
+        messages.success(request, "Your draft is saved. You can come back to it any time.")
+        return redirect("members:status")
+    context = _status_context(
+        application,
+        application.status,
+        form=form,
+        submitting=submitting,
+        saved_at=timezone.now(),
+    )
+    return render(request, "members/status.html", context)
 
 
 @login_required
-@require_GET
-def status(request: HttpRequest) -> HttpResponse:
-    """Where the signed-in person stands: applicant, lapsed or suspended."""
+@require_POST
+def renewal(request: HttpRequest) -> HttpResponse:
+    """A lapsed member sends their renewed license; staff re-verify it on the board's
+    site. Problems are shown on the status page with what was typed."""
     user = request.user
     if user.is_member:
         return redirect("home")
-    return render(request, "members/status.html", {"status": user.membership_status})
+    application = Application.objects.filter(user=user).first()
+    form = RenewalForm(request.POST)
+    if application is None or _state(user, application) != S.LAPSED:
+        messages.info(request, "Only a lapsed membership takes a renewed license.")
+        return redirect("members:status")
+    if form.is_valid():
+        try:
+            license_renewal_submit(
+                application=application,
+                license_number=form.cleaned_data["license_number"],
+                license_expiry=form.cleaned_data["license_expiry"],
+            )
+        except IllegalTransition:
+            messages.info(request, "Only a lapsed membership takes a renewed license.")
+            return redirect("members:status")
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:  # the status page now says what happens next
+            return redirect("members:status")
+    application.refresh_from_db()
+    context = _status_context(application, S.LAPSED, renewal_form=form)
+    return render(request, "members/status.html", context)
 
 
-@login_required
-def renewal(request: HttpRequest) -> HttpResponse:
-    raise Http404
-
-
+@require_http_methods(["GET", "POST"])
 def reference(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404
+    """The page a reference reaches from their email: do they know the applicant
+    professionally? No account needed; the signed link is the key, and a forged,
+    expired or outdated link is a 404."""
+    found = reference_from_token(token)
+    if found is None:
+        raise Http404("This link is not valid.")
+    application = found.application
+    context = {"reference": found, "application": application, "answered": False}
+    if found.status != Reference.Status.PENDING:
+        return render(request, "members/reference.html", context | {"answered": "before"})
+    form = ReferenceAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = reference_respond(
+                reference=found,
+                confirmed=form.cleaned_data["answer"] == "yes",
+                comment=form.cleaned_data["comment"],
+            )
+        except IllegalTransition:  # answered in another tab a moment ago
+            return render(request, "members/reference.html", context | {"answered": "before"})
+        context |= {"reference": found, "answered": "now"}
+        return render(request, "members/reference.html", context)
+    return render(request, "members/reference.html", context | {"form": form})
 
 
-@login_required
+def access_vouchable_application(user: User, application_id: int) -> tuple[Application, Reference]:
+    """The application `user` may vouch for, and the reference slot that names them.
+
+    Only a member who was named as a reference (by one of their verified email
+    addresses) may vouch, and only while the application waits for review; everyone
+    else gets a 404, which says nothing about whether the application exists.
+    """
+    emails = {user.email.lower()} | {
+        address.lower()
+        for address in user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
+    }
+    named = Q()
+    for email in emails:
+        named |= Q(email__iexact=email)
+    found = (
+        Reference.objects.select_related("application__user", "application__profession")
+        .filter(
+            named,
+            application_id=application_id,
+            application__status__in=[S.SUBMITTED, S.RESUBMITTED],
+        )
+        .exclude(application__user=user)
+        .order_by("position")
+        .first()
+    )
+    if found is None:
+        raise Http404("No application for you to vouch for here.")
+    return found.application, found
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
 def vouch(request: HttpRequest, application_id: int) -> HttpResponse:
-    raise Http404
+    """A member named as a reference vouches in Hive instead of through the emailed
+    link: it records a vouch and, if their reference is still open, confirms it."""
+    application, named = access_vouchable_application(request.user, application_id)
+    given = Vouch.objects.filter(application=application, member=request.user).first()
+    context = {"application": application, "reference": named, "vouch": given}
+    if given is not None:
+        if request.method == "POST":
+            messages.info(request, "You have already vouched for this applicant. Thank you.")
+            return redirect("members:vouch", application_id=application.pk)
+        return render(request, "members/vouch.html", context)
+    form = VouchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        note = form.cleaned_data["note"]
+        try:
+            with transaction.atomic():
+                vouch_create(application=application, member=request.user, note=note)
+        except (ValidationError, IntegrityError):  # a double click, or another tab
+            messages.info(request, "You have already vouched for this applicant. Thank you.")
+            return redirect("members:vouch", application_id=application.pk)
+        if named.status == Reference.Status.PENDING:
+            # If they answered the emailed link a moment ago, that answer stands.
+            with suppress(IllegalTransition):
+                reference_respond(reference=named, confirmed=True, comment=note)
+        return redirect("members:vouch", application_id=application.pk)
+    return render(request, "members/vouch.html", context | {"form": form})

@@ -46,7 +46,7 @@ class SettingsForm(forms.ModelForm):
             (z, z.replace("_", " ")) for z in sorted(_known_timezones())
         ]
         self.fields["timezone"].initial = user.timezone
-        self.kinds = list(registry.KINDS.values())
+        self.kinds = [k for k in registry.KINDS.values() if user.is_staff or not k.staff_only]
         chosen = dict(user.notification_prefs.values_list("kind", "channel"))
         for kind in self.kinds:
             self.fields[f"kind_{kind.name}"] = forms.ChoiceField(
@@ -82,8 +82,9 @@ class SettingsForm(forms.ModelForm):
         return cleaned
 
     def channels(self) -> dict[str, str]:
+        # A kind missing from the POST (a form older than the kind) keeps its setting.
         return {
             kind.name: self.cleaned_data[f"kind_{kind.name}"]
             for kind in self.kinds
-            if not kind.mandatory
+            if not kind.mandatory and self.cleaned_data.get(f"kind_{kind.name}")
         }

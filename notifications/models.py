@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from hive.text import render_text
 from notifications import registry
 
 
@@ -70,7 +70,7 @@ class Notification(models.Model):
         """The one line shown in the notification centre and the digest (rendered in
         the active time zone)."""
         context = {**self.context, "notification": self}
-        return render_to_string(self.kind_spec.template("inapp.txt"), context).strip()
+        return render_text(self.kind_spec.template("inapp.txt"), context).strip()
 
 
 class Preference(models.Model):

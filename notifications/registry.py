@@ -38,6 +38,8 @@ class Kind:
     mandatory: bool = False
     # Nudges (reminders, suggestions) count against the weekly email cap.
     nudge: bool = False
+    # Only staff receive it, so only staff see it in their settings.
+    staff_only: bool = False
 
     def template(self, part: str) -> str:
         return f"notifications/kinds/{self.name}/{part}"
@@ -111,5 +113,15 @@ register(
         name="review_queue",
         label="Review queue (staff)",
         description="A daily note of applications waiting more than two days for review.",
+        staff_only=True,
+    )
+)
+register(
+    Kind(
+        name="vouch_request",
+        label="Reference requests",
+        description="When an applicant names you as a professional reference, so you can "
+        "vouch for them in Hive.",
+        default_channel=IN_APP,  # they also get the reference email with its own link
     )
 )

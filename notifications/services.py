@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from hive.text import render_text
 from notifications import registry
 from notifications.models import DigestEmail, Notification, Preference
 from notifications.models import Settings as NotificationSettings
@@ -201,6 +202,9 @@ def preference_set(*, user, kind: registry.Kind, channel: str) -> None:
 
 
 def _render(template: str, context: dict) -> str:
+    """Text parts render without HTML escaping; HTML parts with it."""
+    if template.endswith(".txt"):
+        return render_text(template, context)
     return render_to_string(template, context)
 
 

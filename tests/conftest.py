@@ -7,6 +7,23 @@ from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactor
 
 
 @pytest.fixture(autouse=True)
+def _taxonomy_survives_flushes(request):
+    """Tests on a real transaction (live server, other processes) end with a flush that
+    also empties the vocabularies a data migration loaded; put them back for such tests."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from members.models import Term
+        from members.taxonomy import load_taxonomy
+
+        if not Term.objects.exists():
+            load_taxonomy(Term)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate-limit counters live in the cache (Redis): start every test from zero.
     Only our prefixed keys go: the same Redis may hold `make run`'s queue and cache."""

@@ -10,6 +10,10 @@
  *     `is-dismissed` class, then moves focus somewhere sensible.
  *   - Browser time zone: empty <input data-browser-timezone> fields get the browser's
  *     IANA time zone name (used at sign-up).
+ *   - Autosave failures: a form with data-autosave-status="<id>" (the application)
+ *     saves itself with htmx. If a save cannot reach the server or gets an error page,
+ *     htmx swaps nothing; we put the region's data-error-text in the live region
+ *     instead, so nobody believes an unsaved answer was saved.
  */
 (function () {
   "use strict";
@@ -105,6 +109,21 @@
     }
   }
 
+  function onAutosaveFailed(event) {
+    var form = event.detail && event.detail.elt;
+    if (!form || typeof form.getAttribute !== "function") {
+      return;
+    }
+    var regionId = form.getAttribute("data-autosave-status");
+    var region = regionId ? document.getElementById(regionId) : null;
+    if (!region) {
+      return;
+    }
+    var note = document.createElement("p");
+    note.textContent = region.getAttribute("data-error-text") || "Not saved.";
+    region.replaceChildren(note);
+  }
+
   function init() {
     revealDismissButtons(document);
     fillBrowserTimezone(document);
@@ -114,6 +133,8 @@
     document.addEventListener("htmx:load", function (event) {
       revealDismissButtons(event.target);
     });
+    document.addEventListener("htmx:responseError", onAutosaveFailed);
+    document.addEventListener("htmx:sendError", onAutosaveFailed);
   }
 
   try {

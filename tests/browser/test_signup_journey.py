@@ -58,7 +58,7 @@ def test_visitor_signs_up_verifies_email_and_protects_account_with_2fa(
     email = f"new.clinician.{uuid.uuid4().hex[:8]}@example.com"
     url = live_server.url
     main_nav = page.get_by_role("navigation", name="Main")
-    messages = page.get_by_role("status")
+    messages = page.locator(".messages")  # the page's message banner (role=status)
 
     # a. A visitor opens Hive and finds the landing page, served under our CSP.
     response = page.goto("/")
@@ -108,14 +108,17 @@ def test_visitor_signs_up_verifies_email_and_protects_account_with_2fa(
     expect(page).to_have_url(f"{url}/apply/")
     status_heading = page.get_by_role("heading", name="Your application", level=1)
     expect(status_heading).to_be_visible()
-    expect(status_heading).to_contain_text("Applicant")
+    expect(status_heading).to_contain_text("Draft")
     expect(messages).to_contain_text(f"Successfully signed in as {email}.")
     expect(main_nav.get_by_role("link", name="My application")).to_have_attribute(
         "aria-current", "page"
     )
 
-    # e. The status page suggests two-factor authentication; they set up an app.
-    page.get_by_role("link", name="two-factor authentication", exact=True).click()
+    # e. From their account settings, they set up two-factor authentication with an app.
+    main_nav.get_by_role("link", name="Account").click()
+    page.get_by_role("navigation", name="Account settings").get_by_role(
+        "link", name="Two-factor authentication"
+    ).click()
     expect(page).to_have_url(f"{url}/accounts/2fa/")
     expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
     expect(page.get_by_text("An authenticator app is not active.")).to_be_visible()

@@ -1,12 +1,27 @@
 """`manage.py seed_demo`: deterministic, believable, bulk-loaded."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from members.demo import DEMO_DOMAIN, seed_community
 from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
-from members.models import Profile, Term, User
+from members.models import (
+    Application,
+    ApplicationEvent,
+    Profile,
+    Reference,
+    Term,
+    User,
+    Vouch,
+)
+from members.validators import validate_npi
+from members.vetting import missing_for_submission
+
+S = Application.Status
 
 
 def _snapshot():
@@ -17,10 +32,23 @@ def _snapshot():
     )
 
 
+def _applications_snapshot():
+    return (
+        list(
+            Application.objects.order_by("user__email").values_list(
+                "user__email", "status", "legal_name", "license_number", "license_expiry", "npi"
+            )
+        ),
+        sorted(Reference.objects.values_list("application__user__email", "position", "email")),
+        sorted(ApplicationEvent.objects.values_list("application__user__email", "action", "actor")),
+    )
+
+
 def test_same_seed_gives_the_same_community(db):
     seed_community(members=40, seed=7)
     first = _snapshot()
     first_terms = sorted(Profile.terms.through.objects.values_list("profile__handle", "term__slug"))
+    first_applications = _applications_snapshot()
     User.objects.all().delete()
     seed_community(members=40, seed=7)
     assert _snapshot() == first
@@ -28,6 +56,10 @@ def test_same_seed_gives_the_same_community(db):
         sorted(Profile.terms.through.objects.values_list("profile__handle", "term__slug"))
         == first_terms
     )
+    # Actor ids differ between runs; everything else about the applications is the same.
+    again = _applications_snapshot()
+    assert again[:2] == first_applications[:2]
+    assert [e[:2] for e in again[2]] == [e[:2] for e in first_applications[2]]
     User.objects.all().delete()
     seed_community(members=40, seed=8)
     assert _snapshot() != first
@@ -85,3 +117,70 @@ def test_command_keeps_real_accounts_on_replace(db):
 def test_command_rejects_negative_counts(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", "--members", "-1")
+
+
+def test_every_member_has_the_application_that_let_them_in(db):
+    seed_community(members=300, seed=1)
+    today = timezone.localdate()
+    staff = User.objects.get(email=DEMO_LOGINS["staff"])
+    members = User.objects.filter(membership_status=User.Status.MEMBER, is_staff=False)
+    approved = Application.objects.filter(status=S.APPROVED)
+    assert approved.count() == members.count()
+    assert not members.filter(application__isnull=True).exists()
+    assert not approved.filter(license_expiry__lte=today).exists()
+    expiring = approved.filter(license_expiry__lte=today + timedelta(days=30)).count()
+    assert 0 < expiring < approved.count() / 10  # a few, not many
+    assert approved.filter(license_expiry__gt=today + timedelta(days=365)).exists()
+    assert not approved.exclude(license_verified_by=staff).exists()
+    one = approved.select_related("user__profile").first()
+    assert one.submitted_at < one.decided_at and one.user.date_joined <= one.submitted_at
+    assert one.decided_at == one.user.profile.created_at
+    assert list(one.events.values_list("action", flat=True)) == [
+        "submitted",
+        "license_verified",
+        "approved",
+    ]
+    # Lapsed members' licenses have expired; some sent a renewed one to re-verify.
+    lapsed = Application.objects.filter(status=S.LAPSED)
+    assert lapsed.count() == User.objects.filter(membership_status=User.Status.LAPSED).count()
+    assert lapsed.filter(renewal_submitted_at__isnull=True, license_expiry__lt=today).exists()
+
+
+def test_a_handful_of_complete_applications_wait_for_review(db):
+    result = seed_community(members=300, seed=2026)
+    now = timezone.now()
+    in_review = Application.objects.filter(
+        status__in=[S.SUBMITTED, S.RESUBMITTED, S.CHANGES_REQUESTED]
+    )
+    assert 5 <= in_review.count() <= 8
+    waiting = in_review.exclude(status=S.CHANGES_REQUESTED)
+    assert result.pending_applications == waiting.count()
+    assert {S.SUBMITTED, S.RESUBMITTED, S.CHANGES_REQUESTED} == set(
+        in_review.values_list("status", flat=True)
+    )
+    ages = [(now - a.submitted_at).days for a in waiting]
+    assert min(ages) >= 1 and max(ages) <= 6
+    assert any(age >= 2 for age in ages) and any(age < 2 for age in ages)
+    for application in in_review.select_related("user"):
+        assert application.user.membership_status == User.Status.APPLICANT
+        assert missing_for_submission(application) == {}
+        if application.npi:
+            validate_npi(application.npi)
+        references = list(application.references.all())
+        assert [r.position for r in references] == [1, 2]
+        assert all(r.email.endswith("@example.org") for r in references)
+        assert all(r.responded_at is None or r.responded_at < now for r in references)
+        history = list(application.events.values_list("action", flat=True))
+        assert history[0] == "submitted"
+        assert all(e.created_at <= now for e in application.events.all())
+    assert Reference.objects.filter(
+        application__in=in_review, status=Reference.Status.CONFIRMED
+    ).exists()
+    asked = in_review.get(status=S.CHANGES_REQUESTED)
+    assert asked.staff_message
+    assert asked.events.filter(action="changes_requested", message=asked.staff_message).exists()
+    assert Vouch.objects.filter(
+        application__in=in_review, member__email=DEMO_LOGINS["member"]
+    ).exists()
+    # The demo applicant login is left to fill in a draft of their own.
+    assert not Application.objects.filter(user__email=DEMO_LOGINS["applicant"]).exists()

@@ -199,14 +199,18 @@ def test_lapse_and_reinstate(draft, reviewer):
     )
     draft.refresh_from_db()
     assert draft.renewal_submitted_at and draft.license_verified_at is None
+    with pytest.raises(ValidationError, match="renewed license"):
+        vetting.application_approve(application=draft, reviewer=reviewer)
+    vetting.license_mark_verified(application=draft, reviewer=reviewer, note="Renewed: active.")
     vetting.application_approve(application=draft, reviewer=reviewer)
     draft.refresh_from_db()
     draft.user.refresh_from_db()
     assert draft.status == S.APPROVED and draft.user.membership_status == User.Status.MEMBER
     assert Profile.objects.filter(user=draft.user).count() == 1  # kept, not re-created
-    assert list(draft.events.values_list("action", flat=True))[-3:] == [
+    assert list(draft.events.values_list("action", flat=True))[-4:] == [
         "lapsed",
         "renewal_submitted",
+        "license_verified",
         "reinstated",
     ]
 

@@ -210,7 +210,15 @@ def test_every_kind_has_its_templates(member):
             recipient=member,
             kind=kind.name,
             key=f"t-{kind.name}",
-            context={"summary": "s", "occurred_at": timezone.now().isoformat()},
+            context={
+                "summary": "s",
+                "headline": "h",
+                "applicant": "a",
+                "count": 2,
+                "days_left": 7,
+                "license_type": "LCSW",
+                "occurred_at": timezone.now().isoformat(),
+            },
         )
         notification.save()
         message = services.build_email(notification)

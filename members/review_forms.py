@@ -1,0 +1,201 @@
+"""Forms of the staff review pages (/review/): the queue's filters, the decisions and the
+license checklist entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django import forms
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from members.models import US_JURISDICTIONS, Application, Profile
+
+S = Application.Status
+
+# Queue filter value → the statuses it shows. "waiting" is the work to do.
+STATUS_FILTERS: dict[str, tuple[str, list[str] | None]] = {
+    "waiting": ("Waiting for review", [S.SUBMITTED, S.RESUBMITTED]),
+    "changes_requested": ("Changes requested", [S.CHANGES_REQUESTED]),
+    "renewal": ("Renewed license to re-verify", [S.LAPSED]),
+    "approved": ("Approved", [S.APPROVED]),
+    "rejected": ("Rejected", [S.REJECTED]),
+    "lapsed": ("Lapsed (license expired)", [S.LAPSED]),
+    "suspended": ("Suspended", [S.SUSPENDED]),
+    "draft": ("Drafts (not yet submitted)", [S.DRAFT]),
+    "all": ("All except drafts", None),
+}
+AGE_FILTERS = {
+    "": "Any age",
+    "2": "Submitted more than 2 days ago",
+    "7": "Submitted more than 7 days ago",
+}
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters (GET). Anything unknown falls back to its default, so a
+    hand-edited or stale URL still shows a sensible queue."""
+
+    status = forms.ChoiceField(
+        choices=[(value, label) for value, (label, _) in STATUS_FILTERS.items()],
+        required=False,
+    )
+    age = forms.ChoiceField(label="Waiting", choices=list(AGE_FILTERS.items()), required=False)
+    jurisdiction = forms.ChoiceField(
+        choices=[("", "Any jurisdiction"), *US_JURISDICTIONS], required=False
+    )
+    tier = forms.ChoiceField(
+        label="Credential tier",
+        choices=[("", "Any tier"), *Profile.Tier.choices],
+        required=False,
+    )
+
+    DEFAULTS = {"status": "waiting", "age": "", "jurisdiction": "", "tier": ""}
+
+    def __init__(self, data=None, **kwargs):
+        data = data if data is not None else {}
+        # A bad value in one filter must not discard the others: drop only that one.
+        cleaned = dict(self.DEFAULTS)
+        for name in self.DEFAULTS:
+            value = data.get(name, "")
+            if value in dict(self.base_fields[name].choices):
+                cleaned[name] = value
+        if not cleaned["status"]:
+            cleaned["status"] = "waiting"
+        super().__init__(cleaned, **kwargs)
+
+    def filters(self) -> dict[str, str]:
+        self.is_valid()  # always valid: the data was normalised above
+        return {name: self.cleaned_data.get(name) or "" for name in self.DEFAULTS}
+
+    def apply(self, queryset: QuerySet[Application], *, now=None) -> QuerySet[Application]:
+        """The queue for these filters, oldest first, in a stable order."""
+        now = now or timezone.now()
+        chosen = self.filters()
+        _, statuses = STATUS_FILTERS[chosen["status"]]
+        if statuses is None:
+            queryset = queryset.exclude(status=S.DRAFT)
+        else:
+            queryset = queryset.filter(status__in=statuses)
+        if chosen["status"] == "renewal":
+            queryset = queryset.filter(renewal_submitted_at__isnull=False)
+        if chosen["age"]:
+            queryset = queryset.filter(submitted_at__lt=now - timedelta(days=int(chosen["age"])))
+        if chosen["jurisdiction"]:
+            queryset = queryset.filter(license_jurisdiction=chosen["jurisdiction"])
+        if chosen["tier"]:
+            queryset = queryset.filter(credential_tier=chosen["tier"])
+        if chosen["status"] == "draft":
+            # Drafts have no submission date: newest first is the useful order.
+            return queryset.order_by("-created_at", "-pk")
+        if chosen["status"] == "renewal":
+            return queryset.order_by("renewal_submitted_at", "pk")
+        return queryset.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+
+    @property
+    def is_default(self) -> bool:
+        return self.filters() == self.DEFAULTS
+
+
+# --- Decisions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    title: str
+    button: str
+    field_label: str
+    help_text: str
+    required: bool
+    allowed_from: frozenset[str]
+    danger: bool = False
+
+
+DECISIONS: dict[str, Decision] = {
+    decision.action: decision
+    for decision in [
+        Decision(
+            action="approve",
+            title="Approve",
+            button="Approve and welcome",
+            field_label="Note",
+            help_text="Optional. Included in the welcome email and kept in the history.",
+            required=False,
+            allowed_from=frozenset({S.SUBMITTED, S.RESUBMITTED, S.LAPSED}),
+        ),
+        Decision(
+            action="request_changes",
+            title="Request changes",
+            button="Send the request",
+            field_label="What should the applicant change?",
+            help_text="Required. The applicant reads this on their status page and by email.",
+            required=True,
+            allowed_from=frozenset({S.SUBMITTED, S.RESUBMITTED}),
+        ),
+        Decision(
+            action="reject",
+            title="Reject",
+            button="Reject the application",
+            field_label="Reason",
+            help_text="Required. The applicant reads this by email: be kind and specific.",
+            required=True,
+            allowed_from=frozenset({S.SUBMITTED, S.RESUBMITTED}),
+            danger=True,
+        ),
+        Decision(
+            action="suspend",
+            title="Suspend",
+            button="Suspend the account",
+            field_label="Reason",
+            help_text="Required. Kept in the history and the audit log.",
+            required=True,
+            allowed_from=frozenset(set(S.values) - {S.SUSPENDED}),
+            danger=True,
+        ),
+    ]
+}
+
+
+def decisions_for(status: str) -> list[Decision]:
+    """The decisions that can start from this status, in the order the page shows them."""
+    return [d for d in DECISIONS.values() if status in d.allowed_from]
+
+
+class DecisionForm(forms.Form):
+    """One decision: a message whose label and requiredness depend on the action.
+
+    Each decision on the page is its own <form>, prefixed with its action so that the
+    field ids stay unique and a re-rendered form keeps what was typed.
+    """
+
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+    def __init__(self, *args, decision: Decision, **kwargs):
+        kwargs.setdefault("prefix", decision.action)
+        super().__init__(*args, **kwargs)
+        self.decision = decision
+        field = self.fields["message"]
+        field.label = decision.field_label
+        field.help_text = decision.help_text
+        field.required = decision.required
+        if decision.required:
+            field.error_messages["required"] = {
+                "request_changes": "Tell the applicant what to change.",
+                "reject": "Give the applicant a reason.",
+                "suspend": "Record why the account is suspended.",
+            }.get(decision.action, "This field is required.")
+
+
+class LicenseCheckForm(forms.Form):
+    """Checklist: what staff looked up on the licensing board's site."""
+
+    note = forms.CharField(
+        label="What did you check?",
+        max_length=300,
+        help_text="For example the board's lookup URL and what it showed "
+        "(active, expiry date, no discipline).",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Note where you looked the license up and what it showed."},
+    )
