@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from members import vetting
 from members.access import staff_required
-from members.models import Application, ApplicationEvent, Reference, User, Vouch
+from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
 from members.review_forms import (
     DECISIONS,
     STATUS_FILTERS,
@@ -117,7 +117,12 @@ def person_label(user: User | None) -> str:
     if user is None:
         return ""
     # Only a profile that was joined in (select_related): a loop must not query per row.
-    profile = user.profile if User.profile.is_cached(user) else None
+    profile = None
+    if User.profile.is_cached(user):
+        try:
+            profile = user.profile
+        except Profile.DoesNotExist:  # joined in, and there is none (e.g. staff)
+            profile = None
     return profile.display_name if profile and profile.display_name else user.email
 
 

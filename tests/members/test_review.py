@@ -725,3 +725,17 @@ def test_applicant_pages_send_visitors_to_log_in(client, db, path):
 def test_a_forged_reference_link_is_404_for_everyone(client, db, role):
     response = _as(client, role).get("/apply/references/not-a-real-token/")
     assert response.status_code == 404
+
+
+def test_detail_names_staff_who_have_no_member_profile(client, db):
+    """Regression: a decision by staff without a profile made the detail page a 500."""
+    staff = with_2fa(StaffFactory(email="moderator@example.com"))
+    application = ApplicationFactory()
+    client.force_login(staff)
+    client.post(
+        decide_url(application),
+        {"action": "request_changes", "request_changes-message": "Add your NPI."},
+    )
+    response = client.get(detail_url(application))
+    assert response.status_code == 200
+    assert "moderator@example.com" in response.content.decode()
