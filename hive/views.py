@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hive import health, mail
-from members.models import User
+from members.models import GUIDELINES_VERSION, User
 
 
 @require_GET
@@ -40,8 +40,9 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def guidelines(request: HttpRequest) -> HttpResponse:
-    """The community guidelines every member agrees to."""
-    return render(request, "pages/guidelines.html")
+    """The community guidelines every member agrees to (versioned: applications record
+    the version they accepted)."""
+    return render(request, "pages/guidelines.html", {"guidelines_version": GUIDELINES_VERSION})
 
 
 @never_cache

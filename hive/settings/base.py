@@ -81,6 +81,16 @@ TEMPLATES = [
 # Set by each environment module: DATABASES from DATABASE_URL, REDIS_URL.
 
 
+def service_urls() -> tuple[str, str]:
+    """DATABASE_URL and REDIS_URL from the environment; each one unset means the
+    embedded server under var/ (local and test settings only: production requires both)."""
+    from hive import embedded
+
+    database = env("DATABASE_URL") if "DATABASE_URL" in env else embedded.postgres_url()
+    redis = env("REDIS_URL") if "REDIS_URL" in env else embedded.redis_url()
+    return database, redis
+
+
 def database_settings(url: str) -> dict:
     """DATABASES["default"] for a URL, with the options every environment wants."""
     config = env.db_url_config(url)

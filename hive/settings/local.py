@@ -1,25 +1,13 @@
 """Development settings: `make run`. Embedded PostgreSQL and Valkey unless URLs are set."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, database_settings, env, redis_settings
+from .base import VAR_DIR, database_settings, env, redis_settings, service_urls
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
-if "DATABASE_URL" in env:
-    DATABASE_URL = env("DATABASE_URL")
-else:
-    from hive import embedded
-
-    DATABASE_URL = embedded.postgres_url()
-
-if "REDIS_URL" in env:
-    REDIS_URL = env("REDIS_URL")
-else:
-    from hive import embedded
-
-    REDIS_URL = embedded.redis_url()
+DATABASE_URL, REDIS_URL = service_urls()
 
 DATABASES = {"default": database_settings(DATABASE_URL)}
 CACHES = redis_settings(REDIS_URL)

@@ -2,25 +2,13 @@
 production-path pass in CI."""
 
 from .base import *  # noqa: F403
-from .base import database_settings, env, redis_settings
+from .base import database_settings, env, redis_settings, service_urls
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
-if "DATABASE_URL" in env:
-    DATABASE_URL = env("DATABASE_URL")
-else:
-    from hive import embedded
-
-    DATABASE_URL = embedded.postgres_url()
-
-if "REDIS_URL" in env:
-    REDIS_URL = env("REDIS_URL")
-else:
-    from hive import embedded
-
-    REDIS_URL = embedded.redis_url()
+DATABASE_URL, REDIS_URL = service_urls()
 
 DATABASES = {"default": database_settings(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0

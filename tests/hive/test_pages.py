@@ -105,3 +105,9 @@ def test_logout_needs_a_post(member_client):
     assert "Log out" in _nav(member_client.get("/").content.decode())
     member_client.post(reverse("account_logout"))
     assert "Apply to join" in _nav(member_client.get("/about/").content.decode())
+
+
+def test_guidelines_show_the_version_applications_accept(client, db):
+    from members.models import GUIDELINES_VERSION
+
+    assert f"Version {GUIDELINES_VERSION}." in client.get("/guidelines/").content.decode()

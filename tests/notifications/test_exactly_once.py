@@ -21,7 +21,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from notifications.tasks import deliver_email
 from tests.members.factories import MemberFactory
-from tests.notifications.processes import SmtpSink, WorkerPool, database_url, tasks_to_queue
+from tests.notifications.processes import SmtpSink, database_url
 
 E = Notification.Email
 
@@ -73,22 +73,6 @@ def test_delivery_task_run_twice_sends_one_email(db, django_capture_on_commit_ca
 def sink():
     with SmtpSink() as sink:
         yield sink
-
-
-@pytest.fixture
-def workers(transactional_db, tmp_path, sink):
-    pool = WorkerPool(
-        log_dir=tmp_path,
-        database_name=connection.settings_dict["NAME"],
-        base_database_url=django_settings.DATABASE_URL,
-        redis_url=django_settings.REDIS_URL,
-        email_url=sink.url,
-    )
-    try:
-        with tasks_to_queue(pool.queue):  # no eager tasks: all go through the broker
-            yield pool
-    finally:
-        pool.close(connection)
 
 
 def test_two_workers_racing_for_one_notification_send_one_email(workers, sink):

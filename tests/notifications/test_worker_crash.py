@@ -15,8 +15,6 @@ import signal
 
 import psutil
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 
 from notifications.models import Notification
 from notifications.services import email_sweep, notify
@@ -30,22 +28,6 @@ E = Notification.Email
 def sink():
     with SmtpSink(stall=1) as sink:  # the first message hangs in DATA until the end
         yield sink
-
-
-@pytest.fixture
-def workers(transactional_db, tmp_path, sink):
-    pool = WorkerPool(
-        log_dir=tmp_path,
-        database_name=connection.settings_dict["NAME"],
-        base_database_url=django_settings.DATABASE_URL,
-        redis_url=django_settings.REDIS_URL,
-        email_url=sink.url,
-    )
-    try:
-        with tasks_to_queue(pool.queue):
-            yield pool
-    finally:
-        pool.close(connection)
 
 
 def start_stuck_send(workers: WorkerPool, sink: SmtpSink) -> Notification:
