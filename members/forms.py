@@ -12,7 +12,6 @@ from members.models import (
     GUIDELINES_VERSION,
     Application,
     Profile,
-    Reference,
     User,
     validate_timezone,
 )
@@ -235,63 +234,25 @@ class ApplicationForm(forms.ModelForm):
 
     @transaction.atomic
     def save_draft(self) -> set[str]:
-        """Save every valid field, whatever the others hold; return the names not saved.
-
-        The row is locked and must still be editable: an autosave that arrives after
-        the application was submitted changes nothing (IllegalTransition).
-        """
-        from members.vetting import IllegalTransition  # vetting imports nothing from here
+        """Save every valid field, whatever the others hold; return the names not saved
+        (members.vetting.application_save_draft does the write)."""
+        from members.vetting import application_save_draft  # vetting imports nothing here
 
         cleaned = self.cleaned_data
-        application = Application.objects.select_for_update().get(pk=self.instance.pk)
-        if not application.is_editable:
-            raise IllegalTransition("This application has been sent: it can't be changed now.")
-        before = {name: getattr(application, name) for name in APPLICATION_FIELDS}
-        saved = [name for name in APPLICATION_FIELDS if name in cleaned]
-        for name in saved:
-            setattr(application, name, cleaned[name])
-        if (
-            application.status != Application.Status.DRAFT
-            and application.credential_tier == Profile.Tier.ASSOCIATE
-            and not application.supervisor_name
-        ):  # changed since the form was read: keep the constraint, save the rest
-            for name in ("credential_tier", "supervisor_name"):
-                setattr(application, name, before[name])
-                if name in saved:
-                    saved.remove(name)
-        update = [*saved, "updated_at"]
-        if "accept_guidelines" in cleaned:
-            saved.append("accept_guidelines")
-            if not cleaned["accept_guidelines"]:
-                application.guidelines_version, application.guidelines_accepted_at = "", None
-            elif application.guidelines_version != GUIDELINES_VERSION:
-                application.guidelines_version = GUIDELINES_VERSION
-                application.guidelines_accepted_at = timezone.now()
-            update += ["guidelines_version", "guidelines_accepted_at"]
-        application.save(update_fields=update)
-        for position in (1, 2):
-            reference, _ = Reference.objects.select_for_update().get_or_create(
-                application=application, position=position
-            )
-            changed = []
-            for part in REFERENCE_PARTS:
-                name = f"reference_{position}_{part}"
-                if name not in cleaned:
-                    continue
-                saved.append(name)
-                if getattr(reference, part) != cleaned[name]:
-                    setattr(reference, part, cleaned[name])
-                    changed.append(part)
-            if "email" in changed:
-                # Someone else now: their answer (and link) must come from them.
-                reference.status = Reference.Status.PENDING
-                reference.comment = ""
-                reference.requested_at = reference.responded_at = None
-                changed += ["status", "comment", "requested_at", "responded_at"]
-            if changed:
-                reference.save(update_fields=changed)
-        self.instance = application
-        return set(self.fields) - set(saved)
+        self.instance, saved = application_save_draft(
+            application=self.instance,
+            values={name: cleaned[name] for name in APPLICATION_FIELDS if name in cleaned},
+            references={
+                position: {
+                    part: cleaned[f"reference_{position}_{part}"]
+                    for part in REFERENCE_PARTS
+                    if f"reference_{position}_{part}" in cleaned
+                }
+                for position in (1, 2)
+            },
+            accept_guidelines=cleaned.get("accept_guidelines"),
+        )
+        return set(self.fields) - saved
 
     def unsaved_values(self, names: set[str]) -> dict[str, str]:
         """What the applicant typed into fields that could not be saved, as posted."""

@@ -109,6 +109,69 @@ def missing_for_submission(application: Application) -> dict[str, str]:
     return missing
 
 
+# --- Drafts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    application: Application,
+    values: dict,
+    references: dict[int, dict[str, str]],
+    accept_guidelines: bool | None,
+) -> tuple[Application, set[str]]:
+    """Save what the applicant typed (only the valid fields: the caller leaves the rest
+    out) to a draft or a changes-requested application. Returns the application and the
+    names saved (field names, "reference_<n>_<part>", "accept_guidelines").
+
+    The row is locked and must still be editable: an autosave that arrives after the
+    application was submitted changes nothing (IllegalTransition).
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise IllegalTransition("This application has been sent: it can't be changed now.")
+    before = {name: getattr(application, name) for name in values}
+    saved = set(values)
+    for name, value in values.items():
+        setattr(application, name, value)
+    if (
+        application.status != S.DRAFT
+        and application.credential_tier == Profile.Tier.ASSOCIATE
+        and not application.supervisor_name
+    ):  # the database requires a supervisor once submitted: keep the tier for later
+        for name in ("credential_tier", "supervisor_name"):
+            if name in before:
+                setattr(application, name, before[name])
+                saved.discard(name)
+    update = [*(saved & set(values)), "updated_at"]
+    if accept_guidelines is not None:
+        saved.add("accept_guidelines")
+        if not accept_guidelines:
+            application.guidelines_version, application.guidelines_accepted_at = "", None
+        elif application.guidelines_version != GUIDELINES_VERSION:
+            application.guidelines_version = GUIDELINES_VERSION
+            application.guidelines_accepted_at = timezone.now()
+        update += ["guidelines_version", "guidelines_accepted_at"]
+    application.save(update_fields=update)
+    for position, parts in references.items():
+        reference, _ = Reference.objects.select_for_update().get_or_create(
+            application=application, position=position
+        )
+        changed = [part for part, value in parts.items() if getattr(reference, part) != value]
+        for part in changed:
+            setattr(reference, part, parts[part])
+        saved |= {f"reference_{position}_{part}" for part in parts}
+        if "email" in changed:
+            # Someone else now: their answer (and link) must come from them.
+            reference.status = Reference.Status.PENDING
+            reference.comment = ""
+            reference.requested_at = reference.responded_at = None
+            changed += ["status", "comment", "requested_at", "responded_at"]
+        if changed:
+            reference.save(update_fields=changed)
+    return application, saved
+
+
 # --- Transitions ---------------------------------------------------------------------------
 
 
