@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from members.models import AuditEvent, User
+from members.models import AuditEvent, Block, Connection, User, blocked_between
+from notifications.models import Notification
+from notifications.services import notify
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -44,3 +48,171 @@ def audit_record(
         ip_address=_client_ip(request),
         data=data or {},
     )
+
+
+# --- Connections and blocks ----------------------------------------------------------------
+#
+# Every write here first locks the two people's user rows, lower id first. Requests and
+# blocks for one pair therefore run one after the other: two members asking each other at
+# the same moment end up connected (the second finds the first's request and accepts it),
+# and a request racing a block cannot slip in after it. Changes to an existing connection
+# also lock that row and re-check its state, so a withdrawal and an acceptance cannot both
+# win.
+
+
+class NotAvailable(Http404):
+    """The other person does not exist for this user (blocked either way, or not a member).
+
+    A 404 on purpose: saying "blocked" would tell a blocked member who blocked them.
+    Views may let it propagate (Django answers 404) or catch it to say so in a fragment.
+    """
+
+
+class NotAllowed(Exception):
+    """The action does not apply to this connection in its current state, or not to this
+    user (accepting your own request, withdrawing someone else's, …)."""
+
+
+def _lock_pair(a: User, b: User) -> None:
+    list(User.objects.select_for_update().filter(pk__in=[a.pk, b.pk]).order_by("pk"))
+
+
+def _lock(connection: Connection) -> Connection:
+    """The connection's current row, locked; NotAllowed if it is gone meanwhile."""
+    row = Connection.objects.select_for_update().filter(pk=connection.pk).first()
+    if row is None:
+        raise NotAllowed("This request or connection no longer exists.")
+    return row
+
+
+def _name(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.display_name if profile is not None else "A member"
+
+
+def _forget_notifications(connection: Connection) -> None:
+    """A request that is gone (declined, withdrawn, ended by a block) should not linger
+    in the notification centre, nor be emailed if the email has not gone yet."""
+    Notification.objects.filter(
+        key__in=[f"connection_request:{connection.pk}", f"connection_accepted:{connection.pk}"]
+    ).delete()
+
+
+def _accept(connection: Connection) -> Connection:
+    connection.status = Connection.Status.ACCEPTED
+    connection.accepted_at = timezone.now()
+    connection.full_clean()
+    connection.save(update_fields=["status", "accepted_at"])
+    requester = User.objects.get(pk=connection.requested_by_id)
+    accepter = User.objects.select_related("profile").get(pk=connection.recipient_id)
+    notify(
+        recipient=requester,
+        kind="connection_accepted",
+        key=f"connection_accepted:{connection.pk}",
+        context={"name": _name(accepter)},
+        url="/",  # TODO: the accepter's profile, once profiles have URLs (issue 5)
+    )
+    return connection
+
+
+@transaction.atomic
+def connection_request(*, sender: User, recipient: User, note: str = "") -> Connection:
+    """Ask `recipient` to connect, with an optional short note, and notify them.
+
+    If `recipient` had already asked `sender`, this accepts their request instead.
+    Raises NotAvailable when the two are blocked either way or the recipient is not a
+    member in good standing, NotAllowed for oneself, a non-member sender, or when a
+    request or connection already exists.
+    """
+    if sender.pk == recipient.pk:
+        raise NotAllowed("You cannot connect with yourself.")
+    if not sender.is_member:
+        raise NotAllowed("Only members can connect.")
+    _lock_pair(sender, recipient)
+    recipient.refresh_from_db(fields=["is_active", "membership_status"])
+    if not recipient.is_member or blocked_between(sender, recipient):
+        raise NotAvailable("No such member.")
+    existing = Connection.objects.select_for_update().between(sender, recipient).first()
+    if existing is not None:
+        if existing.status == Connection.Status.ACCEPTED:
+            raise NotAllowed("You are already connected.")
+        if existing.requested_by_id == sender.pk:
+            raise NotAllowed("You have already asked to connect.")
+        return _accept(existing)
+    connection = Connection.for_pair(sender, recipient, requested_by=sender, note=note.strip())
+    connection.full_clean()
+    connection.save()
+    notify(
+        recipient=recipient,
+        kind="connection_request",
+        key=f"connection_request:{connection.pk}",
+        context={"name": _name(sender), "note": connection.note},
+        url="/",  # TODO: the pending-requests page, once it exists (issue 5)
+    )
+    return connection
+
+
+@transaction.atomic
+def connection_accept(*, connection: Connection, user: User) -> Connection:
+    """The person asked accepts a request; the sender is notified."""
+    row = _lock(connection)
+    if row.status != Connection.Status.REQUESTED or row.recipient_id != user.pk:
+        raise NotAllowed("Only the member who was asked can accept a request.")
+    return _accept(row)
+
+
+@transaction.atomic
+def connection_decline(*, connection: Connection, user: User) -> None:
+    """The person asked declines: the request is deleted and the sender is not told."""
+    row = _lock(connection)
+    if row.status != Connection.Status.REQUESTED or row.recipient_id != user.pk:
+        raise NotAllowed("Only the member who was asked can decline a request.")
+    _forget_notifications(row)
+    row.delete()
+
+
+@transaction.atomic
+def connection_withdraw(*, connection: Connection, user: User) -> None:
+    """The sender takes back a request that has not been answered yet."""
+    row = _lock(connection)
+    if row.status != Connection.Status.REQUESTED or row.requested_by_id != user.pk:
+        raise NotAllowed("Only the sender can withdraw a request, and only while it is open.")
+    _forget_notifications(row)
+    row.delete()
+
+
+@transaction.atomic
+def connection_remove(*, connection: Connection, user: User) -> None:
+    """Either member ends an accepted connection (quietly: nobody is notified)."""
+    row = _lock(connection)
+    if row.status != Connection.Status.ACCEPTED or not row.involves(user):
+        raise NotAllowed("Only one of the two members can remove a connection.")
+    row.delete()
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> Block:
+    """Block a person: from now on neither exists for the other. Also deletes any
+    connection or request between them. Blocking again is harmless (returns the block)."""
+    if blocker.pk == blocked.pk:
+        raise NotAllowed("You cannot block yourself.")
+    _lock_pair(blocker, blocked)
+    for row in Connection.objects.select_for_update().between(blocker, blocked):
+        _forget_notifications(row)
+        row.delete()
+    block = Block.objects.filter(blocker=blocker, blocked=blocked).first()
+    if block is None:
+        block = Block(blocker=blocker, blocked=blocked)
+        block.full_clean()
+        block.save()
+    return block
+
+
+@transaction.atomic
+def block_remove(*, blocker: User, blocked: User) -> None:
+    """Lift a block. Only the member who blocked can; a block the other side made stays.
+    A removed connection is not restored."""
+    _lock_pair(blocker, blocked)
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    if not deleted:
+        raise NotAllowed("You have not blocked this member.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import review_views, views
+from members import place_views, review_views, views
 
 app_name = "members"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("apply/renewal/", views.renewal, name="renewal"),
     path("apply/references/<str:token>/", views.reference, name="reference"),
     path("apply/vouch/<int:application_id>/", views.vouch, name="vouch"),
+    path("places/search/", place_views.place_search, name="place_search"),
     # Staff (review_views.py)
     path("review/", review_views.queue, name="review_queue"),
     path("review/<int:application_id>/", review_views.detail, name="review_detail"),

@@ -125,3 +125,19 @@ register(
         default_channel=IN_APP,  # they also get the reference email with its own link
     )
 )
+register(
+    Kind(
+        name="connection_request",
+        label="Connection requests",
+        description="When a member asks to connect with you.",
+        default_channel=EMAIL,
+    )
+)
+register(
+    Kind(
+        name="connection_accepted",
+        label="Connections accepted",
+        description="When a member accepts your request to connect.",
+        default_channel=IN_APP,
+    )
+)

@@ -18,7 +18,8 @@ DATABASES["default"]["TEST"] = {
 }
 # Tests share the Redis server with a running `make run`; their keys live apart.
 CACHES = redis_settings(REDIS_URL)
-CACHES["default"]["KEY_PREFIX"] = "hive-test"
+# … and apart from another suite running at the same time (each clears its own keys).
+CACHES["default"]["KEY_PREFIX"] = f"hive-{DATABASES['default']['TEST']['NAME']}"
 CELERY_BROKER_URL = REDIS_URL
 
 # Tasks run in-process when enqueued (after commit); tests that need a real worker

@@ -1,0 +1,278 @@
+"""Connections and blocks (members/services.py, members/models.py): one connection per
+pair, every transition and every illegal one, the silent decline, mutual requests, and
+the single visibility rule for blocks (User.objects.visible_to / blocked_between)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+
+from members import services
+from members.models import Block, Connection, User, blocked_between
+from members.services import NotAllowed, NotAvailable
+from notifications.models import Notification
+from tests.members.factories import ApplicantFactory, MemberFactory
+
+pytestmark = pytest.mark.django_db
+R, A = Connection.Status.REQUESTED, Connection.Status.ACCEPTED
+
+
+@pytest.fixture
+def ann():
+    return MemberFactory()
+
+
+@pytest.fixture
+def bob():
+    return MemberFactory()
+
+
+def snapshot():
+    """Everything a connection or block action could change."""
+    return (
+        list(Connection.objects.order_by("pk").values()),
+        list(Block.objects.order_by("pk").values()),
+        list(Notification.objects.order_by("pk").values_list("pk", "recipient", "kind")),
+    )
+
+
+def kinds_for(user):
+    return list(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
+
+
+def request(sender, recipient, note="Hello from the trauma consult group"):
+    return services.connection_request(sender=sender, recipient=recipient, note=note)
+
+
+# --- The constraint --------------------------------------------------------------------
+
+
+def test_one_row_per_pair_whichever_way_round(ann, bob):
+    Connection.for_pair(ann, bob, requested_by=ann).save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Connection.for_pair(bob, ann, requested_by=bob).save()
+
+
+def test_the_reversed_pair_cannot_be_stored_by_hand(ann, bob):
+    low, high = sorted([ann, bob], key=lambda u: u.pk)
+    Connection.objects.create(user_a=low, user_b=high, requested_by=low)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Connection.objects.create(user_a=high, user_b=low, requested_by=high)
+
+
+def test_constraints_explain_themselves(ann, bob):
+    low, high = sorted([ann, bob], key=lambda u: u.pk)
+    with pytest.raises(ValidationError, match="two different members"):
+        Connection(user_a=low, user_b=low, requested_by=low).full_clean()
+    Connection.objects.create(user_a=low, user_b=high, requested_by=low)
+    with pytest.raises(ValidationError, match="already have a connection"):
+        Connection(user_a=low, user_b=high, requested_by=high).full_clean()
+    with pytest.raises(ValidationError, match="cannot block yourself"):
+        Block(blocker=ann, blocked=ann).full_clean()
+
+
+# --- Requests and their answers -------------------------------------------------------
+
+
+def test_request_notifies_the_recipient_by_email(ann, bob):
+    connection = request(ann, bob)
+    assert connection.status == R and connection.requested_by == ann
+    assert connection.recipient_id == bob.pk and connection.accepted_at is None
+    assert connection.note == "Hello from the trauma consult group"
+    notification = Notification.objects.get(recipient=bob)
+    assert notification.kind == "connection_request"
+    assert notification.email_status == Notification.Email.PENDING  # default: email
+    assert ann.profile.display_name in notification.in_app_text()
+    assert kinds_for(ann) == []
+
+
+def test_a_long_note_is_refused(ann, bob):
+    with pytest.raises(ValidationError):
+        request(ann, bob, note="x" * 301)
+    assert not Connection.objects.exists()
+
+
+def test_accept_connects_and_tells_the_sender_in_app(ann, bob):
+    connection = services.connection_accept(connection=request(ann, bob), user=bob)
+    connection.refresh_from_db()
+    assert connection.status == A and connection.accepted_at is not None
+    notification = Notification.objects.get(recipient=ann)
+    assert notification.kind == "connection_accepted"
+    assert notification.email_status == Notification.Email.NONE  # default: in Hive only
+    assert bob.profile.display_name in notification.in_app_text()
+
+
+def test_decline_is_silent_to_the_sender(ann, bob):
+    connection = request(ann, bob)
+    services.connection_decline(connection=connection, user=bob)
+    assert not Connection.objects.exists()
+    assert kinds_for(ann) == []
+    # The request leaves the recipient's notifications too; asking again is possible.
+    assert kinds_for(bob) == []
+    assert request(ann, bob).status == R
+
+
+def test_withdraw_removes_the_request_and_its_notification(ann, bob):
+    services.connection_withdraw(connection=request(ann, bob), user=ann)
+    assert not Connection.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_either_side_can_remove_a_connection(ann, bob):
+    for remover in (ann, bob):
+        connection = services.connection_accept(connection=request(ann, bob), user=bob)
+        services.connection_remove(connection=connection, user=remover)
+        assert not Connection.objects.exists()
+
+
+def test_mutual_requests_connect(ann, bob):
+    first = request(ann, bob)
+    second = request(bob, ann, note="")
+    assert second.pk == first.pk and second.status == A
+    assert Connection.objects.get().status == A
+    assert kinds_for(ann) == ["connection_accepted"]
+    assert kinds_for(bob) == ["connection_request"]
+
+
+# --- Illegal actions raise and change nothing ------------------------------------------
+
+
+@pytest.fixture
+def cat():
+    return MemberFactory()
+
+
+def illegal_cases(ann, bob, cat):
+    """(description, action) pairs, each illegal in the state set up just before."""
+    pending = request(ann, bob)
+    accepted = services.connection_accept(connection=request(cat, ann), user=ann)
+    s = services
+
+    def act(fn, connection, user):
+        return lambda: fn(connection=connection, user=user)
+
+    return [
+        ("request yourself", lambda: request(ann, ann)),
+        ("request twice", lambda: request(ann, bob)),
+        ("request when connected", lambda: request(ann, cat)),
+        ("request back when connected", lambda: request(cat, ann)),
+        ("accept your own request", act(s.connection_accept, pending, ann)),
+        ("a stranger accepts", act(s.connection_accept, pending, cat)),
+        ("accept an accepted one", act(s.connection_accept, accepted, ann)),
+        ("decline your own request", act(s.connection_decline, pending, ann)),
+        ("a stranger declines", act(s.connection_decline, pending, cat)),
+        ("decline an accepted one", act(s.connection_decline, accepted, ann)),
+        ("recipient withdraws", act(s.connection_withdraw, pending, bob)),
+        ("withdraw an accepted one", act(s.connection_withdraw, accepted, cat)),
+        ("remove a pending one", act(s.connection_remove, pending, ann)),
+        ("a stranger removes", act(s.connection_remove, accepted, bob)),
+        ("block yourself", lambda: s.block_create(blocker=ann, blocked=ann)),
+        ("unblock nobody", lambda: s.block_remove(blocker=ann, blocked=bob)),
+    ]
+
+
+def test_each_illegal_action_raises_and_changes_nothing(ann, bob, cat):
+    cases = illegal_cases(ann, bob, cat)
+    before = snapshot()
+    for description, action in cases:
+        with pytest.raises(NotAllowed):
+            action()
+        assert snapshot() == before, description
+
+
+def test_acting_on_a_request_that_is_gone(ann, bob):
+    connection = request(ann, bob)
+    services.connection_withdraw(connection=connection, user=ann)
+    with pytest.raises(NotAllowed, match="no longer exists"):
+        services.connection_accept(connection=connection, user=bob)
+    assert not Connection.objects.exists()
+
+
+def test_only_members_connect(ann):
+    applicant = ApplicantFactory()
+    with pytest.raises(NotAvailable):
+        request(ann, applicant)
+    with pytest.raises(NotAllowed):
+        request(applicant, ann)
+    suspended = MemberFactory(is_active=False)
+    with pytest.raises(NotAvailable):
+        request(ann, suspended)
+    assert not Connection.objects.exists() and not Notification.objects.exists()
+
+
+# --- Blocks --------------------------------------------------------------------------------
+
+
+def test_block_removes_the_connection_and_its_notifications(ann, bob):
+    services.connection_accept(connection=request(ann, bob), user=bob)
+    services.block_create(blocker=bob, blocked=ann)
+    assert not Connection.objects.exists()
+    assert not Notification.objects.exists()
+    assert blocked_between(ann, bob) and blocked_between(bob, ann)
+
+
+def test_block_removes_a_pending_request(ann, bob):
+    request(ann, bob)
+    services.block_create(blocker=ann, blocked=bob)
+    assert not Connection.objects.exists()
+
+
+@pytest.mark.parametrize("blocker_is_sender", [True, False])
+def test_no_requests_across_a_block_in_either_direction(ann, bob, blocker_is_sender):
+    services.block_create(
+        blocker=ann if blocker_is_sender else bob, blocked=bob if blocker_is_sender else ann
+    )
+    for sender, recipient in ((ann, bob), (bob, ann)):
+        with pytest.raises(NotAvailable) as raised:
+            request(sender, recipient)
+        assert isinstance(raised.value, Http404)  # views answer 404, revealing nothing
+    assert not Connection.objects.exists() and not Notification.objects.exists()
+
+
+def test_blocking_twice_is_harmless_and_the_blocked_side_cannot_lift_it(ann, bob):
+    first = services.block_create(blocker=ann, blocked=bob)
+    assert services.block_create(blocker=ann, blocked=bob) == first
+    with pytest.raises(NotAllowed):
+        services.block_remove(blocker=bob, blocked=ann)
+    assert Block.objects.count() == 1
+
+
+def test_visible_to_hides_blocks_both_ways_in_one_query(ann, bob, cat, django_assert_num_queries):
+    dan, eve = MemberFactory(), MemberFactory()
+    services.block_create(blocker=ann, blocked=bob)  # ann blocked bob
+    services.block_create(blocker=cat, blocked=ann)  # cat blocked ann
+    services.block_create(blocker=dan, blocked=eve)  # not ann's business
+    with django_assert_num_queries(1):
+        visible = set(User.objects.visible_to(ann))
+    assert bob not in visible and cat not in visible
+    assert {ann, dan, eve} <= visible
+    assert ann not in set(User.objects.visible_to(bob))
+    assert ann not in set(User.objects.visible_to(cat))
+    # It composes with any other filter, still in one query.
+    with django_assert_num_queries(1):
+        members = list(User.objects.visible_to(ann).filter(membership_status="member"))
+    assert set(members) == {ann, dan, eve}
+
+
+def test_unblock_restores_visibility_but_not_the_connection(ann, bob):
+    services.connection_accept(connection=request(ann, bob), user=bob)
+    services.block_create(blocker=ann, blocked=bob)
+    services.block_remove(blocker=ann, blocked=bob)
+    assert bob in User.objects.visible_to(ann) and ann in User.objects.visible_to(bob)
+    assert not blocked_between(ann, bob)
+    assert not Connection.objects.exists()
+    assert request(bob, ann).status == R
+
+
+def test_visible_to_an_anonymous_viewer_is_not_filtered_by_blocks(ann, bob):
+    from django.contrib.auth.models import AnonymousUser
+
+    services.block_create(blocker=ann, blocked=bob)
+    assert {ann, bob} <= set(User.objects.visible_to(AnonymousUser()))
+
+
+def test_create_user_still_works():
+    user = User.objects.create_user("new@example.com", "pw-12345678")
+    admin = User.objects.create_superuser("root@example.com", "pw-12345678")
+    assert user.check_password("pw-12345678") and admin.is_superuser
+    assert User.objects.visible_to(user).filter(pk=admin.pk).exists()
