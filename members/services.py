@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from members.models import AuditEvent, Block, Connection, User, blocked_between
+from members.models import (
+    AuditEvent,
+    Block,
+    Connection,
+    HandleRedirect,
+    Profile,
+    User,
+    blocked_between,
+    validate_handle,
+)
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -216,3 +225,40 @@ def block_remove(*, blocker: User, blocked: User) -> None:
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     if not deleted:
         raise NotAllowed("You have not blocked this member.")
+
+
+# --- Profiles ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def profile_change_handle(*, profile: Profile, new_handle: str) -> Profile:
+    """Give `profile` a new handle and keep the old one as a redirect to it.
+
+    The new handle must have the right shape, not be reserved, and be free: neither
+    another profile's handle nor one another profile used before (old links keep
+    pointing at the person who shared them). Going back to one of your own old handles
+    is allowed; its redirect is then dropped. Raises ValidationError on "handle".
+    Choosing the current handle again changes nothing.
+    """
+    new_handle = new_handle.strip().lower()
+    profile = Profile.objects.select_for_update().get(pk=profile.pk)
+    if new_handle == profile.handle:
+        return profile
+    try:
+        validate_handle(new_handle)
+    except ValidationError as error:
+        raise ValidationError({"handle": error.messages}) from None
+    # Current handles first, then old ones: a concurrent change that frees a handle
+    # commits its redirect in the same transaction, so one of the two checks sees it.
+    if Profile.objects.filter(handle=new_handle).exclude(pk=profile.pk).exists():
+        raise ValidationError({"handle": "That handle is taken: please choose another."})
+    if HandleRedirect.objects.filter(old_handle=new_handle).exclude(profile=profile).exists():
+        raise ValidationError(
+            {"handle": "That handle belonged to another member before: please choose another."}
+        )
+    HandleRedirect.objects.filter(old_handle=new_handle, profile=profile).delete()
+    HandleRedirect.objects.create(old_handle=profile.handle, profile=profile)
+    profile.handle = new_handle
+    profile.full_clean()
+    profile.save(update_fields=["handle", "updated_at"])
+    return profile
