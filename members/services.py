@@ -6,6 +6,7 @@ from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from members.models import (
@@ -119,7 +120,9 @@ def _accept(connection: Connection) -> Connection:
         kind="connection_accepted",
         key=f"connection_accepted:{connection.pk}",
         context={"name": _name(accepter)},
-        url="/",  # TODO: the accepter's profile, once profiles have URLs (issue 5)
+        url=reverse("members:profile", args=[accepter.profile.handle])
+        if hasattr(accepter, "profile")
+        else reverse("members:connections"),
     )
     return connection
 
@@ -156,7 +159,7 @@ def connection_request(*, sender: User, recipient: User, note: str = "") -> Conn
         kind="connection_request",
         key=f"connection_request:{connection.pk}",
         context={"name": _name(sender), "note": connection.note},
-        url="/",  # TODO: the pending-requests page, once it exists (issue 5)
+        url=reverse("members:connections"),
     )
     return connection
 
@@ -261,4 +264,28 @@ def profile_change_handle(*, profile: Profile, new_handle: str) -> Profile:
     profile.handle = new_handle
     profile.full_clean()
     profile.save(update_fields=["handle", "updated_at"])
+    return profile
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    profile: Profile,
+    fields,
+    new_handle: str | None = None,
+    term_ids=None,
+) -> Profile:
+    """Save a member's edits to their profile (the given fields, optionally a new handle
+    and their taxonomy terms), and refresh their directory search document, which
+    depends on names, texts, terms and visibility."""
+    from members.directory import profile_refresh_search
+
+    if new_handle is not None:
+        profile.handle = profile_change_handle(profile=profile, new_handle=new_handle).handle
+    profile.full_clean()
+    update = [*fields, "updated_at"] + (["handle"] if new_handle is not None else [])
+    profile.save(update_fields=update)
+    if term_ids is not None:
+        profile.terms.set(term_ids)
+    profile_refresh_search([profile.pk])
     return profile

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import place_views, review_views, views
+from members import directory_views, place_views, profile_views, review_views, views
 
 app_name = "members"
 
@@ -20,4 +20,17 @@ urlpatterns = [
         review_views.verify_license,
         name="review_verify_license",
     ),
+    path("directory/", directory_views.directory, name="directory"),
+    # Profiles, privacy and connections (profile_views.py)
+    path("members/<slug:handle>/", profile_views.profile_detail, name="profile"),
+    path("members/<slug:handle>/connect/", profile_views.connect, name="connect"),
+    path("members/<slug:handle>/withdraw/", profile_views.withdraw, name="withdraw"),
+    path("members/<slug:handle>/accept/", profile_views.accept, name="accept"),
+    path("members/<slug:handle>/decline/", profile_views.decline, name="decline"),
+    path("members/<slug:handle>/remove/", profile_views.remove, name="remove"),
+    path("members/<slug:handle>/block/", profile_views.block, name="block"),
+    path("members/<slug:handle>/unblock/", profile_views.unblock, name="unblock"),
+    path("me/profile/", profile_views.profile_edit, name="profile_edit"),
+    path("me/privacy/", profile_views.privacy, name="privacy"),
+    path("me/connections/", profile_views.connections, name="connections"),
 ]

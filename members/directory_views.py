@@ -1,0 +1,160 @@
+"""The member directory page (/directory/): a GET form, results as a named partial.
+
+Without JavaScript the form is an ordinary GET; with htmx a change reloads only the
+results region and the address bar follows, so the URL always holds the search.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from members.access import member_required
+from members.directory import (
+    PRACTICE_TERM_FILTERS,
+    DirectoryFilters,
+    directory_search,
+    effective_sort,
+)
+from members.models import US_JURISDICTIONS, Connection, Profile, Term
+from members.places import search_places
+from members.privacy import TERM_KIND_FIELDS, visible_groups_for
+
+RADIUS_CHOICES = [("10", "10 km"), ("25", "25 km"), ("50", "50 km"), ("100", "100 km")]
+SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
+MAX_QUERY_LENGTH = 200
+
+
+class DirectoryForm(forms.Form):
+    """The directory's search and filters (GET). A value that is not a choice is dropped
+    on its own, so a stale or hand-edited URL still shows a sensible search."""
+
+    q = forms.CharField(label="Search", max_length=MAX_QUERY_LENGTH, required=False)
+    profession = forms.ChoiceField(required=False)
+    tier = forms.ChoiceField(
+        label="Credential tier", choices=[("", "Any tier"), *Profile.Tier.choices], required=False
+    )
+    specialty = forms.ChoiceField(required=False)
+    modality = forms.ChoiceField(required=False)
+    population = forms.ChoiceField(label="Population served", required=False)
+    language = forms.ChoiceField(required=False)
+    looking_for = forms.ChoiceField(label="Looking for", required=False)
+    telehealth = forms.ChoiceField(
+        label="Telehealth in", choices=[("", "Any jurisdiction"), *US_JURISDICTIONS], required=False
+    )
+    near = forms.CharField(label="Near (city)", max_length=120, required=False)
+    radius = forms.ChoiceField(label="Within", choices=RADIUS_CHOICES, required=False)
+    referrals = forms.BooleanField(label="Accepting referrals", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+
+    def __init__(self, data, *, terms: list[Term]):
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for term in terms:
+            by_kind.setdefault(term.kind, []).append((term.slug, term.label))
+        choices = {
+            "profession": [("", "Any profession"), *by_kind.get(Term.Kind.PROFESSION, [])],
+            **{
+                name: [("", "Any"), *by_kind.get(kind, [])]
+                for name, kind in PRACTICE_TERM_FILTERS.items()
+            },
+        }
+        cleaned = {"radius": "25", "sort": "relevance"}
+        for name, value in data.items():
+            if name not in self.base_fields:
+                continue
+            field_choices = choices.get(name) or getattr(self.base_fields[name], "choices", None)
+            if field_choices is not None and value not in dict(field_choices):
+                continue
+            cleaned[name] = value[:MAX_QUERY_LENGTH]
+        super().__init__(cleaned)
+        for name, field_choices in choices.items():
+            self.fields[name].choices = field_choices
+
+    def values(self) -> dict:
+        self.is_valid()  # always valid: the data was normalised above
+        return self.cleaned_data
+
+
+def _cards(page, viewer) -> None:
+    """Attach to each profile what the card may show: its visible groups (the viewer's
+    accepted connections among the page are looked up in one query) and its terms by kind."""
+    user_ids = [profile.user_id for profile in page]
+    connected: set[int] = set()
+    if user_ids:
+        pairs = (
+            Connection.objects.involving(viewer)
+            .filter(status=Connection.Status.ACCEPTED)
+            .filter(Q(user_a_id__in=user_ids) | Q(user_b_id__in=user_ids))
+            .values_list("user_a_id", "user_b_id")
+        )
+        connected = {b if a == viewer.pk else a for a, b in pairs}
+    for profile in page:
+        profile.visible = visible_groups_for(
+            profile, viewer, connected=profile.user_id in connected
+        )
+        terms: dict[str, list[Term]] = {}
+        for term in profile.terms.all():
+            if term.kind in TERM_KIND_FIELDS:
+                terms.setdefault(TERM_KIND_FIELDS[term.kind], []).append(term)
+        profile.terms_by_field = terms
+
+
+@require_GET
+@member_required
+def directory(request: HttpRequest) -> HttpResponse:
+    """/directory/: search and filter the members you may see, 20 a page. htmx requests
+    get the results region only."""
+    terms = list(Term.objects.all())
+    form = DirectoryForm(request.GET, terms=terms)
+    values = form.values()
+    place, place_error = None, ""
+    near = (values.get("near") or "").strip()
+    if near:
+        found = search_places(near, limit=1)
+        if found:
+            place = found[0]
+        else:
+            place_error = (
+                f"We couldn’t find a city called “{near}”. Try a city name, like “Oakland, CA”."
+            )
+    filters = DirectoryFilters(
+        profession=values.get("profession") or "",
+        tier=values.get("tier") or "",
+        accepting_referrals=bool(values.get("referrals")),
+        telehealth=values.get("telehealth") or "",
+        place=place,
+        radius_km=float(values.get("radius") or 25),
+        **{name: (values[name],) if values.get(name) else () for name in PRACTICE_TERM_FILTERS},
+    )
+    q = values.get("q") or ""
+    page = None
+    if not place_error:
+        page = directory_search(
+            viewer=request.user,
+            q=q,
+            filters=filters,
+            sort=values.get("sort") or "",
+            page=request.GET.get("page"),
+        )
+        _cards(page, request.user)
+    searched = any(
+        request.GET.get(name) for name in form.base_fields if name not in ("sort", "radius")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "place": place,
+        "place_error": place_error,
+        "searched": searched,
+        "sort": effective_sort(q=q, filters=filters, sort=values.get("sort") or ""),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "members/directory.html#results" if partial else "members/directory.html"
+    response = render(request, template, context)
+    # The same URL answers with a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response

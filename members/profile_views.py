@@ -1,0 +1,442 @@
+"""Profiles (/members/<handle>/), one's own profile and privacy (/me/…), and the
+connection and block actions taken from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from members import services
+from members.access import member_required
+from members.models import (
+    US_JURISDICTIONS,
+    Block,
+    Connection,
+    HandleRedirect,
+    Profile,
+    Term,
+    blocked_between,
+)
+from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places
+from members.privacy import TERM_KIND_FIELDS, visible_groups_for
+from members.profile_forms import ConnectForm, PrivacyForm, ProfileForm
+from members.services import NotAllowed, NotAvailable
+
+_JURISDICTION_NAMES = dict(US_JURISDICTIONS)
+
+
+# --- Reading a profile ---------------------------------------------------------------------
+
+
+class ProfileMoved(Exception):
+    """The handle is an old one: the profile now lives at `profile.handle`."""
+
+    def __init__(self, profile: Profile):
+        super().__init__(profile.handle)
+        self.profile = profile
+
+
+@dataclass
+class ProfileAccess:
+    profile: Profile
+    groups: set[str]
+    connection: Connection | None  # the request or connection between viewer and owner
+
+
+def _profiles():
+    terms = Term.objects.exclude(kind=Term.Kind.PROFESSION).order_by("kind", "position", "label")
+    return Profile.objects.select_related("user", "profession").prefetch_related(
+        Prefetch("terms", queryset=terms)
+    )
+
+
+def access_profile(viewer, handle: str) -> ProfileAccess:
+    """Fetch the profile at `handle` and what `viewer` may see of it, in a fixed number
+    of queries.
+
+    Raises NotAvailable (404) when there is no such handle, when the owner is not a
+    member in good standing, or when either blocked the other; ProfileMoved when the
+    handle is an old one of a profile the viewer may see (checked first, so a redirect
+    never reveals where a hidden profile went).
+    """
+    handle = handle.lower()
+    profile = _profiles().filter(handle=handle).first()
+    moved = False
+    if profile is None:
+        old = HandleRedirect.objects.filter(old_handle=handle).values_list("profile", flat=True)
+        profile = _profiles().filter(pk__in=old).first()
+        moved = True
+    if profile is None or not profile.user.is_member:
+        raise NotAvailable("No such member.")
+    is_self = viewer.pk == profile.user_id
+    connection = None if is_self else Connection.objects.between(viewer, profile.user_id).first()
+    blocked = not is_self and blocked_between(viewer, profile.user_id)
+    connected = connection is not None and connection.status == Connection.Status.ACCEPTED
+    groups = visible_groups_for(profile, viewer, connected=connected, blocked=blocked)
+    if moved:
+        raise ProfileMoved(profile)
+    return ProfileAccess(profile=profile, groups=groups, connection=connection)
+
+
+def profile_display(profile: Profile, groups) -> dict:
+    """What the profile partial renders: only the fields of the visible `groups`, so a
+    hidden field cannot reach the template at all. Uses prefetched terms (no query)."""
+    shown: dict = {"display_name": profile.display_name, "handle": profile.handle}
+    if "about" in groups:
+        shown.update(pronouns=profile.pronouns, headline=profile.headline, bio=profile.bio)
+    if "credentials" in groups:
+        shown.update(
+            profession=profile.profession.label if profile.profession else "",
+            credential_tier=profile.get_credential_tier_display(),
+            credentials=profile.credentials,
+            career_stage=profile.get_career_stage_display(),
+        )
+    if "practice" in groups:
+        labels: dict[str, list[str]] = {field: [] for field in TERM_KIND_FIELDS.values()}
+        for term in profile.terms.all():
+            field = TERM_KIND_FIELDS.get(term.kind)
+            if field:
+                labels[field].append(term.label)
+        shown["terms"] = [
+            (Term.Kind(kind).label if kind != Term.Kind.LOOKING_FOR else "Looking for", labels[f])
+            for kind, f in TERM_KIND_FIELDS.items()
+            if labels[f]
+        ]
+        shown.update(
+            accepting_referrals=profile.get_accepting_referrals_display(),
+            office_space=profile.get_office_space_display(),
+        )
+    if "location" in groups:
+        shown["place"] = ", ".join(p for p in (profile.city, profile.region, profile.country) if p)
+        shown["telehealth"] = [
+            _JURISDICTION_NAMES.get(code, code) for code in profile.telehealth_jurisdictions
+        ]
+    return shown
+
+
+@member_required
+@require_GET
+def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
+    """A member's profile, as this viewer may see it, with the connection actions."""
+    try:
+        access = access_profile(request.user, handle)
+    except ProfileMoved as moved:
+        return redirect("members:profile", handle=moved.profile.handle, permanent=True)
+    connection = access.connection
+    state = "self" if access.profile.user_id == request.user.pk else "none"
+    if connection is not None:
+        if connection.status == Connection.Status.ACCEPTED:
+            state = "connected"
+        elif connection.requested_by_id == request.user.pk:
+            state = "sent"
+        else:
+            state = "received"
+    return render(
+        request,
+        "members/profile_detail.html",
+        {
+            "profile": access.profile,
+            "shown": profile_display(access.profile, access.groups),
+            "state": state,
+            "connection": connection,
+            "connect_form": ConnectForm(),
+        },
+    )
+
+
+# --- Connection and block actions (POST only) ----------------------------------------------
+
+
+def _back(request: HttpRequest, profile: Profile | None = None) -> HttpResponse:
+    """Back to where the action was taken (a safe local `next`), else the profile."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    if profile is not None:
+        return redirect("members:profile", handle=profile.handle)
+    return redirect("members:connections")
+
+
+def _target(request: HttpRequest, handle: str) -> ProfileAccess:
+    try:
+        return access_profile(request.user, handle)
+    except ProfileMoved as moved:
+        # Actions go to the current handle; an old one in a stale form still works.
+        return access_profile(request.user, moved.profile.handle)
+
+
+@member_required
+@require_POST
+def connect(request: HttpRequest, handle: str) -> HttpResponse:
+    """Ask to connect, with a short note."""
+    access = _target(request, handle)
+    form = ConnectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A note is at most 300 characters.")
+        return _back(request, access.profile)
+    try:
+        connection = services.connection_request(
+            sender=request.user, recipient=access.profile.user, note=form.cleaned_data["note"]
+        )
+    except NotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        if connection.status == Connection.Status.ACCEPTED:
+            messages.success(request, f"You are now connected with {access.profile}.")
+        else:
+            messages.success(request, f"Request sent to {access.profile}.")
+    return _back(request, access.profile)
+
+
+def _connection_action(request, handle, action, done: str | None) -> HttpResponse:
+    access = _target(request, handle)
+    if access.connection is None:
+        messages.error(request, "There is no request or connection with this member any more.")
+        return _back(request, access.profile)
+    try:
+        action(connection=access.connection, user=request.user)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        if done:
+            messages.success(request, done.format(name=access.profile))
+    return _back(request, access.profile)
+
+
+@member_required
+@require_POST
+def withdraw(request: HttpRequest, handle: str) -> HttpResponse:
+    """Take back a request I sent."""
+    return _connection_action(
+        request, handle, services.connection_withdraw, "Request to {name} withdrawn."
+    )
+
+
+@member_required
+@require_POST
+def accept(request: HttpRequest, handle: str) -> HttpResponse:
+    """Accept a request someone sent me."""
+    return _connection_action(
+        request, handle, services.connection_accept, "You are now connected with {name}."
+    )
+
+
+@member_required
+@require_POST
+def decline(request: HttpRequest, handle: str) -> HttpResponse:
+    """Decline a request (the sender is not told)."""
+    return _connection_action(
+        request, handle, services.connection_decline, "Request declined. {name} is not told."
+    )
+
+
+@member_required
+@require_POST
+def remove(request: HttpRequest, handle: str) -> HttpResponse:
+    """End a connection (nobody is notified)."""
+    return _connection_action(
+        request, handle, services.connection_remove, "You are no longer connected with {name}."
+    )
+
+
+@member_required
+@require_POST
+def block(request: HttpRequest, handle: str) -> HttpResponse:
+    """Block a member: first a confirmation page, then (with confirm=yes) the block."""
+    access = _target(request, handle)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "members/profile_block.html", {"profile": access.profile})
+    try:
+        services.block_create(blocker=request.user, blocked=access.profile.user)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+        return redirect("members:profile", handle=access.profile.handle)
+    messages.success(request, f"You blocked {access.profile}. You will not see each other on Hive.")
+    return redirect("members:connections")
+
+
+@member_required
+@require_POST
+def unblock(request: HttpRequest, handle: str) -> HttpResponse:
+    """Lift a block I made. Looked up among my own blocks only, since a blocked member's
+    profile does not exist for me; anything else is a 404."""
+    made = get_object_or_404(
+        Block.objects.select_related("blocked__profile"),
+        blocker=request.user,
+        blocked__profile__handle=handle.lower(),
+    )
+    services.block_remove(blocker=request.user, blocked=made.blocked)
+    messages.success(request, f"You unblocked {made.blocked.profile}.")
+    return redirect("members:connections")
+
+
+# --- My own profile, privacy and connections -----------------------------------------------
+
+
+def _own_profile(request: HttpRequest) -> Profile:
+    profile = _profiles().filter(user=request.user).first()
+    if profile is None:  # staff accounts may have no profile
+        raise Http404("You have no profile.")
+    return profile
+
+
+def _with_place(data, geonameid: str):
+    """A copy of the submitted data with the chosen place's fields filled in."""
+    place = get_place(int(geonameid)) if geonameid.isascii() and geonameid.isdigit() else None
+    data = data.copy()
+    if place is not None:
+        data.update(
+            {
+                "city": place.name,
+                "region": place.region,
+                "country": place.country_code,
+                "latitude": repr(place.latitude),
+                "longitude": repr(place.longitude),
+            }
+        )
+    return data, place
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """Edit my profile. Choosing a place (a submit button named `place`) or searching for
+    one re-shows the form with everything typed kept; "Save" saves."""
+    profile = _own_profile(request)
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
+    context: dict = {"query": query, "places": [], "searched": False}
+    if request.method == "GET":
+        form = ProfileForm(instance=profile)
+    elif "place" in request.POST or "find_place" in request.POST:
+        data, place = _with_place(request.POST, request.POST.get("place", ""))
+        form = ProfileForm(data, instance=profile)
+        if place is not None:
+            context["chosen"] = place
+        else:
+            context.update(
+                places=search_places(query),
+                searched=True,
+                too_short=len(normalise(query)) < MIN_QUERY_LENGTH,
+            )
+    elif "clear_place" in request.POST:
+        data = request.POST.copy()
+        for name in ("city", "region", "country", "latitude", "longitude"):
+            data[name] = ""
+        form = ProfileForm(data, instance=profile)
+    else:
+        form = ProfileForm(request.POST, instance=profile)
+        if form.is_valid() and _save_profile(form):
+            messages.success(request, "Your profile is saved.")
+            return redirect("members:profile_edit")
+    context["form"] = form
+    return render(request, "members/profile_edit.html", context)
+
+
+def _save_profile(form: ProfileForm) -> bool:
+    """Save the form; the handle through profile_change_handle (its errors go on the
+    field, and nothing is saved)."""
+    try:
+        services.profile_update(
+            profile=form.save(commit=False),
+            new_handle=form.cleaned_data["handle"],
+            fields=ProfileForm.Meta.fields,
+            term_ids=form.chosen_term_ids(),
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return False
+    return True
+
+
+class _PretendViewer(SimpleNamespace):
+    """Someone who is not the owner, for the privacy preview: a member in good standing."""
+
+    pk = 0
+    is_authenticated = True
+    is_member = True
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def privacy(request: HttpRequest) -> HttpResponse:
+    """Who sees which part of my profile, the two switches, and a preview of my profile
+    as a member and as a connection see it."""
+    profile = _own_profile(request)
+    if request.method == "POST":
+        form = PrivacyForm(request.POST, instance=profile)
+        if form.is_valid():
+            services.profile_update(profile=form.instance, fields=PrivacyForm.Meta.fields)
+            messages.success(request, "Your privacy settings are saved.")
+            return redirect("members:privacy")
+    else:
+        form = PrivacyForm(instance=profile)
+    # Previews show the saved settings (the form may hold unsaved, invalid input).
+    saved = _profiles().get(pk=profile.pk) if form.is_bound else profile
+    viewer = _PretendViewer()
+    previews = [
+        (
+            "How my profile looks to a member",
+            profile_display(saved, visible_groups_for(saved, viewer, connected=False)),
+        ),
+        (
+            "How my profile looks to a connection",
+            profile_display(saved, visible_groups_for(saved, viewer, connected=True)),
+        ),
+    ]
+    return render(request, "members/privacy.html", {"form": form, "previews": previews})
+
+
+@member_required
+@require_GET
+def connections(request: HttpRequest) -> HttpResponse:
+    """My connections, requests to me, requests I sent, and the people I blocked."""
+    me = request.user
+    rows = (
+        Connection.objects.involving(me)
+        .select_related("user_a__profile", "user_b__profile")
+        .order_by("-accepted_at", "-created_at")
+    )
+    connected, received, sent = [], [], []
+    for row in rows:
+        other = row.user_b if row.user_a_id == me.pk else row.user_a
+        profile = getattr(other, "profile", None)
+        if profile is None or not other.is_member:
+            continue  # a member no longer in good standing does not exist for others
+        entry = (profile, row)
+        if row.status == Connection.Status.ACCEPTED:
+            connected.append(entry)
+        elif row.requested_by_id == me.pk:
+            sent.append(entry)
+        else:
+            received.append(entry)
+    blocks = (
+        Block.objects.filter(blocker=me, blocked__profile__isnull=False)
+        .select_related("blocked__profile")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "members/connections.html",
+        {
+            "connected": connected,
+            "received": received,
+            "sent": sent,
+            "blocked": [b.blocked.profile for b in blocks],
+            "here": reverse("members:connections"),
+        },
+    )

@@ -1,0 +1,325 @@
+"""The directory (/directory/): who appears, search, filters, distance, the page."""
+
+import math
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from members.directory import (
+    EARTH_RADIUS_KM,
+    DirectoryFilters,
+    directory_search,
+    profile_refresh_search,
+)
+from members.models import Block, Connection, Profile, Term, User
+from members.places import search_places
+from tests.members.factories import MemberFactory, ProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("members:directory")
+V = Profile.Visibility
+
+
+def term(kind, slug):
+    return Term.objects.get(kind=kind, slug=slug)
+
+
+def listed(name="", *, terms=(), refresh=True, **fields):
+    """A member with a profile; the search document is refreshed as the services do."""
+    profile = ProfileFactory(**({"display_name": name} if name else {}), **fields)
+    if terms:
+        profile.terms.set(terms)
+    if refresh:
+        profile_refresh_search([profile.pk])
+    return profile
+
+
+def connect(a, b):
+    Connection.for_pair(
+        a, b, status=Connection.Status.ACCEPTED, requested_by=a, accepted_at=timezone.now()
+    ).save()
+
+
+def names(page):
+    return [profile.display_name for profile in page]
+
+
+def search(viewer, q="", sort="", **filters):
+    return directory_search(
+        viewer=viewer, q=q, filters=DirectoryFilters(**filters), sort=sort, page=1
+    )
+
+
+@pytest.fixture
+def viewer(member):
+    return member
+
+
+@pytest.fixture
+def oakland():
+    return search_places("Oakland, CA", limit=1)[0]
+
+
+# --- Who appears ----------------------------------------------------------------------
+
+
+def test_only_listed_members_in_good_standing_appear_and_never_the_viewer(viewer):
+    listed("Visible Member")
+    listed("Unlisted Member", listed_in_directory=False)
+    listed("Lapsed Member", user=UserFactory(membership_status=User.Status.LAPSED))
+    listed("Applicant Person", user=UserFactory(membership_status=User.Status.APPLICANT))
+    listed(
+        "Suspended Person", user=UserFactory(membership_status=User.Status.MEMBER, is_active=False)
+    )
+    assert names(search(viewer)) == ["Visible Member"]
+
+
+@pytest.mark.parametrize("direction", ["viewer_blocked", "blocked_viewer"])
+def test_blocks_in_either_direction_hide_the_member(viewer, direction):
+    other = listed("Blocked Person")
+    listed("Someone Else")
+    if direction == "viewer_blocked":
+        Block.objects.create(blocker=viewer, blocked=other.user)
+    else:
+        Block.objects.create(blocker=other.user, blocked=viewer)
+    assert names(search(viewer)) == ["Someone Else"]
+    assert names(search(viewer, q="Blocked Person")) == []
+
+
+# --- Text search ----------------------------------------------------------------------
+
+
+def test_exact_name_ranks_first(viewer):
+    listed("Jordan Rivera", headline="Works with Morgan's family systems")
+    listed("Morgan Ellis", bio="Ellis is my name.")
+    listed("Sam Morgan")
+    assert names(search(viewer, q="Morgan Ellis"))[0] == "Morgan Ellis"
+
+
+def test_a_specialty_label_finds_members_who_chose_it(viewer):
+    grief = term(Term.Kind.SPECIALTY, "grief-and-loss")
+    listed("Chose Grief", terms=[grief])
+    listed("Chose Anxiety", terms=[term(Term.Kind.SPECIALTY, "anxiety")])
+    assert names(search(viewer, q="grief")) == ["Chose Grief"]
+
+
+def test_hidden_about_text_is_not_searchable(viewer):
+    listed("Shown Bio", bio="Specialised in equine therapy.")
+    listed("Hidden Bio", bio="Specialised in equine therapy.", about_visibility=V.CONNECTIONS)
+    assert names(search(viewer, q="equine")) == ["Shown Bio"]
+
+
+# --- Filters --------------------------------------------------------------------------
+
+
+def test_filter_combinations(viewer):
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    emdr = term(Term.Kind.MODALITY, "emdr")
+    spanish = term(Term.Kind.LANGUAGE, "spanish")
+    lcsw = term(Term.Kind.PROFESSION, "licensed-clinical-social-worker")
+    listed(
+        "All Three",
+        terms=[anxiety, emdr, spanish],
+        profession=lcsw,
+        credential_tier=Profile.Tier.LICENSED,
+        accepting_referrals=Profile.Referrals.YES,
+        telehealth_jurisdictions=["CA", "NY"],
+    )
+    listed("Anxiety Only", terms=[anxiety], credential_tier=Profile.Tier.ASSOCIATE)
+    listed("Emdr Spanish", terms=[emdr, spanish], accepting_referrals=Profile.Referrals.NO)
+
+    assert set(names(search(viewer, specialty=("anxiety",)))) == {"All Three", "Anxiety Only"}
+    assert names(search(viewer, specialty=("anxiety",), modality=("emdr",))) == ["All Three"]
+    assert set(names(search(viewer, modality=("emdr",), language=("spanish",)))) == {
+        "All Three",
+        "Emdr Spanish",
+    }
+    assert names(search(viewer, modality=("emdr",), accepting_referrals=True)) == ["All Three"]
+    assert names(search(viewer, profession="licensed-clinical-social-worker")) == ["All Three"]
+    assert names(search(viewer, profession=str(lcsw.pk))) == ["All Three"]
+    assert names(search(viewer, tier=Profile.Tier.ASSOCIATE)) == ["Anxiety Only"]
+    assert names(search(viewer, telehealth="NY")) == ["All Three"]
+    assert names(search(viewer, telehealth="TX")) == []
+    assert names(search(viewer, q="spanish", specialty=("anxiety",))) == ["All Three"]
+
+
+def test_a_filter_only_matches_groups_shown_to_all_members(viewer):
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    listed("Open Practice", terms=[anxiety])
+    listed("Connections Practice", terms=[anxiety], practice_visibility=V.CONNECTIONS)
+    hidden_tier = listed(
+        "Hidden Tier", credential_tier=Profile.Tier.PEER, credentials_visibility=V.ONLY_ME
+    )
+    assert names(search(viewer, specialty=("anxiety",))) == ["Open Practice"]
+    assert names(search(viewer, tier=Profile.Tier.PEER)) == []
+    # Unfiltered, both are still listed: only the hidden field cannot be searched.
+    assert "Connections Practice" in names(search(viewer))
+    assert hidden_tier.display_name in names(search(viewer))
+
+
+# --- Distance -------------------------------------------------------------------------
+
+
+def _north_of(place, km):
+    return place.latitude + math.degrees(km / EARTH_RADIUS_KM), place.longitude
+
+
+def _east_of(place, km):
+    angle = km / EARTH_RADIUS_KM
+    lat = math.radians(place.latitude)
+    # Along the parallel: haversine distance of `km` at the same latitude.
+    dlon = 2 * math.asin(math.sin(angle / 2) / math.cos(lat))
+    return place.latitude, place.longitude + math.degrees(dlon)
+
+
+@pytest.mark.parametrize("direction", [_north_of, _east_of])
+def test_distance_boundaries(viewer, oakland, direction):
+    for name, km in [("Just Inside", 24.9), ("Just Outside", 25.1), ("Far Away", 400)]:
+        lat, lon = direction(oakland, km)
+        listed(name, latitude=lat, longitude=lon)
+    page = search(viewer, place=oakland, radius_km=25)
+    assert names(page) == ["Just Inside"]
+    assert page[0].distance_km == pytest.approx(24.9, abs=0.01)
+
+
+def test_nearest_sort_and_hidden_location(viewer, oakland):
+    for name, km in [("Twenty", 20), ("Five", 5), ("Ten", 10)]:
+        listed(name, latitude=_north_of(oakland, km)[0], longitude=oakland.longitude)
+    listed(
+        "Hidden Place",
+        latitude=oakland.latitude,
+        longitude=oakland.longitude,
+        location_visibility=V.CONNECTIONS,
+    )
+    assert names(search(viewer, place=oakland, sort="nearest")) == ["Five", "Ten", "Twenty"]
+
+
+def test_newest_sort_is_stable(viewer):
+    now = timezone.now()
+    first = listed("First", created_at=now)
+    second = listed("Second", created_at=now)
+    listed("Older", created_at=now - timezone.timedelta(days=3))
+    expected = [p.display_name for p in sorted([first, second], key=lambda p: -p.pk)]
+    assert names(search(viewer, sort="newest")) == [*expected, "Older"]
+
+
+# --- The page -------------------------------------------------------------------------
+
+
+def test_visitor_is_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_applicant_is_sent_to_their_status(client, applicant):
+    client.force_login(applicant)
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("members:status")
+
+
+def test_page_shows_only_visible_groups(member_client, member):
+    lcsw = term(Term.Kind.PROFESSION, "licensed-clinical-social-worker")
+    listed(
+        "Card Person",
+        headline="Secret headline",
+        profession=lcsw,
+        city="Oakland",
+        about_visibility=V.CONNECTIONS,
+    )
+    connected = listed(
+        "Friend Person", headline="Friendly headline", about_visibility=V.CONNECTIONS
+    )
+    connect(member, connected.user)
+    body = member_client.get(URL).content.decode()
+    assert "Card Person" in body
+    assert "Secret headline" not in body
+    assert "Licensed Clinical Social Worker" in body
+    assert "Oakland" in body
+    assert "Friendly headline" in body
+
+
+def test_htmx_request_returns_the_fragment_only(member_client):
+    listed("Fragment Person")
+    response = member_client.get(URL, {"q": "fragment"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert 'id="directory-results"' in body
+    assert "Fragment Person" in body
+    assert "<html" not in body
+    assert 'role="search"' not in body
+    assert response["Vary"].count("HX-Request")
+
+
+def test_plain_get_keeps_the_query_in_the_form(member_client):
+    listed("Form Person", terms=[term(Term.Kind.SPECIALTY, "anxiety")])
+    response = member_client.get(URL, {"q": "form", "specialty": "anxiety", "sort": "newest"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="form"' in body
+    assert "Form Person" in body
+
+
+def test_unknown_place_is_a_friendly_message(member_client):
+    response = member_client.get(URL, {"near": "Qqqzzyx"})
+    assert response.status_code == 200
+    assert "couldn’t find a city called" in response.content.decode()
+
+
+def test_bad_values_are_ignored(member_client):
+    listed("Still Here")
+    response = member_client.get(URL, {"specialty": "nope", "radius": "9999", "page": "x"})
+    assert response.status_code == 200
+    assert "Still Here" in response.content.decode()
+
+
+def test_empty_results_are_friendly(member_client):
+    response = member_client.get(URL, {"q": "nobodyhasthisword"})
+    assert "No members match this search" in response.content.decode()
+
+
+def _count_queries(client, django_assert_max_num_queries, budget):
+    with django_assert_max_num_queries(budget) as captured:
+        response = client.get(URL, {"specialty": "anxiety", "near": "Oakland, CA"})
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_query_budget_does_not_grow_with_results(
+    member_client, member, oakland, django_assert_max_num_queries
+):
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    emdr = term(Term.Kind.MODALITY, "emdr")
+    lat, lon = oakland.latitude, oakland.longitude
+    first = listed("First One", terms=[anxiety, emdr], latitude=lat, longitude=lon)
+    connect(member, first.user)
+    member_client.get(URL)  # the first request of a session writes to it: warm up
+    one = _count_queries(member_client, django_assert_max_num_queries, 13)
+    for i in range(24):
+        listed(f"Member {i}", terms=[anxiety, emdr], latitude=lat, longitude=lon)
+    many = _count_queries(member_client, django_assert_max_num_queries, 13)
+    assert one == many
+
+
+def test_seed_fills_the_search_document(db):
+    from members.demo import seed_community
+
+    seed_community(members=20, seed=3)
+    assert not Profile.objects.filter(search_vector__isnull=True).exists()
+    viewer = MemberFactory()
+    assert search(viewer).paginator.count > 0
+
+
+def test_editing_a_profile_updates_what_the_directory_finds(client, db):
+    """The editor refreshes the search document: a new headline is searchable at once."""
+    from members import services
+    from tests.members.factories import MemberFactory
+
+    viewer, owner = MemberFactory(), MemberFactory()
+    owner.profile.headline = "Ecotherapy and wilderness practice"
+    services.profile_update(profile=owner.profile, fields=["headline"])
+    client.force_login(viewer)
+    html = client.get("/directory/", {"q": "wilderness"}).content.decode()
+    assert owner.profile.display_name in html
