@@ -23,6 +23,7 @@ from members.directory import (
 from members.models import US_JURISDICTIONS, Connection, Profile, Term
 from members.places import search_places
 from members.privacy import TERM_KIND_FIELDS, visible_groups_for
+from members.ratelimit import browsing_limit
 
 RADIUS_CHOICES = [("10", "10 km"), ("25", "25 km"), ("50", "50 km"), ("100", "100 km")]
 SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
@@ -105,6 +106,7 @@ def _cards(page, viewer) -> None:
 
 @require_GET
 @member_required
+@browsing_limit("directory")
 def directory(request: HttpRequest) -> HttpResponse:
     """/directory/: search and filter the members you may see, 20 a page. htmx requests
     get the results region only."""

@@ -29,6 +29,7 @@ from members.models import (
 from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places
 from members.privacy import TERM_KIND_FIELDS, visible_groups_for
 from members.profile_forms import ConnectForm, PrivacyForm, ProfileForm
+from members.ratelimit import browsing_limit
 from members.services import NotAllowed, NotAvailable
 
 _JURISDICTION_NAMES = dict(US_JURISDICTIONS)
@@ -124,6 +125,7 @@ def profile_display(profile: Profile, groups) -> dict:
 
 
 @member_required
+@browsing_limit("profile")
 @require_GET
 def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
     """A member's profile, as this viewer may see it, with the connection actions."""

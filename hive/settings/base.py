@@ -223,6 +223,12 @@ MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# Anti-scraping: pages of other members one member may open per minute.
+HIVE_BROWSING_LIMITS = {
+    "directory": env.int("HIVE_DIRECTORY_PAGES_PER_MINUTE", default=60),
+    "profile": env.int("HIVE_PROFILE_VIEWS_PER_MINUTE", default=60),
+}
+
 # Links in emails are absolute: they point here.
 HIVE_BASE_URL = env("HIVE_BASE_URL", default="http://127.0.0.1:8000")
 # A send claimed this long ago without an outcome was interrupted (worker killed):
