@@ -1,8 +1,9 @@
 """The member directory: the search document, and the one query behind /directory/.
 
 Visibility is enforced in the query, never afterwards in Python: only approved members
-in good standing who chose to be listed, nobody in a block with the viewer, and a filter
-on a field group matches only profiles whose owner shows that group to every member.
+in good standing who chose to be listed, nobody in a block with the viewer, and text or a
+filter on a field group matches only where the owner shows that group to the viewer (to
+every member, or to connections and the viewer is one).
 """
 
 from __future__ import annotations
@@ -14,10 +15,21 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
-from members.models import Block, Profile, Term, User
+from members.models import Block, Connection, Profile, Term, User
 from members.places import Place
 
 PAGE_SIZE = 20
@@ -37,20 +49,26 @@ SORTS = ("relevance", "nearest", "newest")
 
 # --- The search document --------------------------------------------------------------
 
-# Only what every member may see goes into the document: the display name always, the
-# about group (headline, bio) and the practice terms only when their owner shows them to
-# all members. Otherwise a text search would reveal a hidden bio word by word. Changing
-# a visibility setting therefore calls profile_refresh_search too.
-_REFRESH_SQL = """
-UPDATE members_profile AS p
-SET search_vector =
+# Each profile has two documents. `search_vector` holds what every member may see: the
+# display name always, the about group (headline, bio) and the practice terms only when
+# their owner shows them to all members; otherwise a text search would reveal a hidden
+# bio word by word. `search_vector_connections` adds what is shown to connections, and
+# is searched only for the viewer's own connections. "Only me" text is in neither.
+# Changing a visibility setting therefore calls profile_refresh_search too.
+_DOCUMENT_SQL = """
     setweight(to_tsvector('english', p.display_name), 'A')
-    || setweight(to_tsvector('english', CASE WHEN p.about_visibility = %(members)s
+    || setweight(to_tsvector('english', CASE WHEN p.about_visibility IN ({audience})
                                              THEN p.headline ELSE '' END), 'B')
-    || setweight(to_tsvector('english', CASE WHEN p.about_visibility = %(members)s
+    || setweight(to_tsvector('english', CASE WHEN p.about_visibility IN ({audience})
                                              THEN p.bio ELSE '' END), 'C')
-    || setweight(to_tsvector('english', CASE WHEN p.practice_visibility = %(members)s
+    || setweight(to_tsvector('english', CASE WHEN p.practice_visibility IN ({audience})
                                              THEN coalesce(labels.text, '') ELSE '' END), 'B')
+"""
+# The f-string only joins the constant document above: values travel as parameters.
+_REFRESH_SQL = f"""
+UPDATE members_profile AS p
+SET search_vector = {_DOCUMENT_SQL.format(audience="%(members)s")},
+    search_vector_connections = {_DOCUMENT_SQL.format(audience="%(members)s, %(connections)s")}
 FROM (
     SELECT profile.id, string_agg(term.label, ' ' ORDER BY term.id) AS text
     FROM members_profile AS profile
@@ -60,7 +78,7 @@ FROM (
     GROUP BY profile.id
 ) AS labels
 WHERE p.id = labels.id
-"""
+"""  # noqa: S608
 
 
 def profile_refresh_search(profile_ids: Iterable[int]) -> int:
@@ -73,7 +91,9 @@ def profile_refresh_search(profile_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SQL, {"ids": ids, "members": V.MEMBERS})
+        cursor.execute(
+            _REFRESH_SQL, {"ids": ids, "members": V.MEMBERS, "connections": V.CONNECTIONS}
+        )
         return cursor.rowcount
 
 
@@ -141,13 +161,22 @@ def _distance_km(place: Place):
     return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Sqrt(a), Value(1.0)))
 
 
-def _apply_filters(rows: QuerySet[Profile], filters: DirectoryFilters) -> QuerySet[Profile]:
-    # First version: a filter on a field group matches only profiles that show the
-    # group to all members. Profiles showing it to connections only could match for a
-    # connected viewer too; that needs the viewer's connections in the query (later).
-    practice = Q(practice_visibility=V.MEMBERS)
-    location = Q(location_visibility=V.MEMBERS)
-    credentials = Q(credentials_visibility=V.MEMBERS)
+def _shown(group: str, connected_ids: list[int]) -> Q:
+    """Profiles whose `group` the viewer may see: shown to all members, or to connections
+    and the viewer is one. A filter on a group matches only where the group is shown,
+    so filtering can never reveal a hidden field."""
+    shown = Q(**{f"{group}_visibility": V.MEMBERS})
+    if connected_ids:
+        shown |= Q(**{f"{group}_visibility": V.CONNECTIONS, "user_id__in": connected_ids})
+    return shown
+
+
+def _apply_filters(
+    rows: QuerySet[Profile], filters: DirectoryFilters, connected_ids: list[int]
+) -> QuerySet[Profile]:
+    practice = _shown("practice", connected_ids)
+    location = _shown("location", connected_ids)
+    credentials = _shown("credentials", connected_ids)
 
     if filters.profession:
         value = str(filters.profession)
@@ -189,7 +218,13 @@ def effective_sort(*, q: str, filters: DirectoryFilters, sort: str) -> str:
 
 
 def directory_search(
-    *, viewer: User, q: str, filters: DirectoryFilters, sort: str, page: int | str | None
+    *,
+    viewer: User,
+    q: str,
+    filters: DirectoryFilters,
+    sort: str,
+    page: int | str | None,
+    connected_ids: list[int] | None = None,
 ) -> Page:
     """One page (20 profiles) of the directory as `viewer` may see it.
 
@@ -198,11 +233,29 @@ def directory_search(
     terms are loaded with the page: a fixed number of queries for any page size.
     """
     rows = directory_queryset(viewer=viewer)
+    # The viewer's connections, as a list of ids: the query then narrows by the primary
+    # key rather than joining connections for every candidate row.
+    # (Pass them in when the caller has them already.)
+    if connected_ids is None:
+        connected_ids = list(Connection.objects.accepted_ids_of(viewer))
     q = (q or "").strip()
     if q:
         query = SearchQuery(q, search_type="websearch", config="english")
-        rows = rows.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    rows = _apply_filters(rows, filters)
+        if connected_ids:
+            connected = Q(user_id__in=connected_ids)
+            rows = rows.filter(
+                Q(search_vector=query) | (connected & Q(search_vector_connections=query))
+            ).annotate(
+                rank=Case(
+                    When(connected, then=SearchRank(F("search_vector_connections"), query)),
+                    default=SearchRank(F("search_vector"), query),
+                )
+            )
+        else:
+            rows = rows.filter(search_vector=query).annotate(
+                rank=SearchRank(F("search_vector"), query)
+            )
+    rows = _apply_filters(rows, filters, connected_ids)
     order = {
         "relevance": ("-rank", "-created_at", "id"),
         "nearest": ("distance_km", "id"),
@@ -210,7 +263,7 @@ def directory_search(
     }[effective_sort(q=q, filters=filters, sort=sort)]
     rows = (
         rows.order_by(*order)
-        .defer("search_vector")
+        .defer("search_vector", "search_vector_connections")
         .select_related("profession")
         .prefetch_related(Prefetch("terms", queryset=Term.objects.order_by("position", "label")))
     )

@@ -7,7 +7,6 @@ results region and the address bar follows, so the URL always holds the search.
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -80,19 +79,10 @@ class DirectoryForm(forms.Form):
         return self.cleaned_data
 
 
-def _cards(page, viewer) -> None:
-    """Attach to each profile what the card may show: its visible groups (the viewer's
-    accepted connections among the page are looked up in one query) and its terms by kind."""
-    user_ids = [profile.user_id for profile in page]
-    connected: set[int] = set()
-    if user_ids:
-        pairs = (
-            Connection.objects.involving(viewer)
-            .filter(status=Connection.Status.ACCEPTED)
-            .filter(Q(user_a_id__in=user_ids) | Q(user_b_id__in=user_ids))
-            .values_list("user_a_id", "user_b_id")
-        )
-        connected = {b if a == viewer.pk else a for a, b in pairs}
+def _cards(page, viewer, connected_ids: list[int]) -> None:
+    """Attach to each profile what the card may show: its visible groups and its terms
+    by kind (no query: the viewer's connections were looked up for the search)."""
+    connected = set(connected_ids)
     for profile in page:
         profile.visible = visible_groups_for(
             profile, viewer, connected=profile.user_id in connected
@@ -135,14 +125,16 @@ def directory(request: HttpRequest) -> HttpResponse:
     q = values.get("q") or ""
     page = None
     if not place_error:
+        connected_ids = list(Connection.objects.accepted_ids_of(request.user))
         page = directory_search(
             viewer=request.user,
             q=q,
             filters=filters,
             sort=values.get("sort") or "",
             page=request.GET.get("page"),
+            connected_ids=connected_ids,
         )
-        _cards(page, request.user)
+        _cards(page, request.user, connected_ids)
     searched = any(
         request.GET.get(name) for name in form.base_fields if name not in ("sort", "radius")
     )

@@ -237,6 +237,9 @@ class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     handle = models.SlugField(max_length=40, unique=True, validators=[validate_handle])
     display_name = models.CharField(max_length=80)
+    # The photo's random token, blank without one: it names the stored files and
+    # versions the photo's URL (members/photos.py). Written only by the photo services.
+    photo_token = models.CharField(max_length=32, blank=True, editable=False)
     pronouns = models.CharField(max_length=40, blank=True)
     headline = models.CharField(max_length=140, blank=True)
     bio = models.TextField(blank=True)
@@ -290,12 +293,17 @@ class Profile(models.Model):
     # The directory's full-text document, kept by members.directory.profile_refresh_search
     # (a service called after writes, not a signal or trigger).
     search_vector = SearchVectorField(null=True, editable=False)
+    # The same document with the groups shown to connections too, searched only for the
+    # viewer's own connections (narrowed by user id first, so it needs no GIN index).
+    search_vector_connections = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [
             GinIndex(fields=["search_vector"], name="members_profile_search_gin"),
             # The directory's distance search narrows to a bounding box on this first.
             models.Index(fields=["latitude", "longitude"], name="members_profile_lat_lon"),
+            # Matching's suggestion snapshot asks for profiles changed since its last look.
+            models.Index(fields=["updated_at"], name="members_profile_updated_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -443,6 +451,11 @@ class Application(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [
+            # Every status change saves updated_at: matching's suggestion snapshot finds
+            # members approved, lapsed or suspended since its last look through this.
+            models.Index(fields=["updated_at"], name="members_application_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(credential_tier="associate", supervisor_name="")
@@ -561,6 +574,21 @@ class ConnectionQuerySet(models.QuerySet):
         """The (at most one) connection or request between two people, either order."""
         low, high = sorted([_pk(a), _pk(b)])
         return self.filter(user_a_id=low, user_b_id=high)
+
+    def accepted_ids_of(self, user) -> models.QuerySet:
+        """The user ids of `user`'s accepted connections (a flat values_list)."""
+        pk = _pk(user)
+        return (
+            self.involving(pk)
+            .filter(status=self.model.Status.ACCEPTED)
+            .annotate(
+                other=models.Case(
+                    models.When(user_a_id=pk, then=models.F("user_b_id")),
+                    default=models.F("user_a_id"),
+                )
+            )
+            .values_list("other", flat=True)
+        )
 
 
 class Connection(models.Model):

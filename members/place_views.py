@@ -15,16 +15,21 @@ MAX_QUERY_LENGTH = 100  # longer than any place name with its state; caps the wo
 @member_required
 @require_GET
 def place_search(request: HttpRequest) -> HttpResponse:
-    """Suggest places for ?q=: the `results` fragment for htmx, else a plain page.
+    """Suggest places for ?q=: the `results` fragment for htmx (or `options` with
+    ?as=options), else a plain page.
 
     Served from the in-memory place list: no database query beyond the session and user.
     """
-    query = request.GET.get("q", "")[:MAX_QUERY_LENGTH].strip()
+    # The directory's "near" field asks with its own name (htmx sends an input's value
+    # under its name) and wants <option>s for its <datalist> rather than buttons.
+    query = (request.GET.get("q") or request.GET.get("near") or "")[:MAX_QUERY_LENGTH].strip()
     context = {
         "query": query,
         "places": search_places(query),
         "too_short": len(normalise(query)) < MIN_QUERY_LENGTH,
     }
+    if request.htmx and request.GET.get("as") == "options":
+        return render(request, "members/place_search.html#options", context)
     if request.htmx:
         return render(request, "members/place_search.html#results", context)
     # Without JavaScript, choosing a suggestion submits the form: show what was chosen.

@@ -108,11 +108,19 @@ def _index() -> _Index:
         if not name:
             continue
         entries.append((name, place.geonameid))
-        # "Oakland, CA" and "Oakland, California" are how people type a US city.
+        # "Oakland, CA" and "Oakland, California" are how people type a US city; the
+        # full label ("Oakland, California, US", "Lyon, France") is what a suggestion
+        # fills in, so it must find its own place again.
         if place.is_us and admin1:
             entries.append((f"{name} {admin1.lower()}", place.geonameid))
             if place.admin1_name:
-                entries.append((f"{name} {normalise(place.admin1_name)}", place.geonameid))
+                state = normalise(place.admin1_name)
+                entries.append((f"{name} {state}", place.geonameid))
+                entries.append((f"{name} {state} us", place.geonameid))
+        elif not place.is_us:
+            entries.append((f"{name} {country.lower()}", place.geonameid))
+            if place.country_name:
+                entries.append((f"{name} {normalise(place.country_name)}", place.geonameid))
     entries.sort()
     return _Index(places=places, keys=[key for key, _ in entries], ids=[i for _, i in entries])
 

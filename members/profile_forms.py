@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django import forms
 
+from members import markdown, photos
 from members.models import US_JURISDICTIONS, Connection, Profile, Term
 from members.privacy import TERM_KIND_FIELDS
 
 
 class ProfileForm(forms.ModelForm):
     """Everything a member edits about their practice profile, except the handle's
-    uniqueness (profile_change_handle owns that) and the photo (not built yet).
+    uniqueness (profile_change_handle owns that) and the photo (PhotoForm, a form of its
+    own: a file cannot be kept across a re-shown form the way typed text is).
 
     The place arrives as five hidden fields filled by the server from the offline place
     list (see `ProfileForm.choose_place`), never typed by hand.
@@ -18,7 +20,7 @@ class ProfileForm(forms.ModelForm):
 
     handle = forms.CharField(
         max_length=40,
-        help_text="Your address on Hive: /members/<handle>/. Old addresses keep working.",
+        help_text="Your address on Hive: /members/your-handle/. Old addresses keep working.",
     )
     telehealth_jurisdictions = forms.MultipleChoiceField(
         label="Telehealth jurisdictions",
@@ -49,7 +51,7 @@ class ProfileForm(forms.ModelForm):
             "longitude",
         ]
         labels = {"bio": "About me", "credential_tier": "Credential tier"}
-        help_texts = {"bio": "Plain text. Blank lines start a new paragraph."}
+        help_texts = {"bio": markdown.HELP_TEXT}
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 8}),
             "city": forms.HiddenInput,
@@ -101,6 +103,28 @@ class ProfileForm(forms.ModelForm):
         else:
             city, region, country = self.instance.city, self.instance.region, self.instance.country
         return ", ".join(part for part in (city, region, country) if part)
+
+
+class PhotoForm(forms.Form):
+    """A new profile photo. Cleaning checks the file and makes the images to store
+    (members/photos.py), so `cleaned_data["photo"]` is a PreparedPhoto."""
+
+    photo = forms.FileField(
+        label="Choose a photo",
+        help_text=(
+            f"A JPEG, PNG or WebP image of at most {photos.MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+            " We crop it to a square from the centre and remove everything but the picture"
+            " (camera details and location included)."
+        ),
+        error_messages={
+            "required": "Please choose a photo to upload.",
+            "empty": "This file is empty. Please choose a photo.",
+        },
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_photo(self) -> photos.PreparedPhoto:
+        return photos.photo_prepare(self.cleaned_data["photo"])
 
 
 class PrivacyForm(forms.ModelForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import directory_views, place_views, profile_views, review_views, views
+from members import directory_views, photo_views, place_views, profile_views, review_views, views
 
 app_name = "members"
 
@@ -31,6 +31,10 @@ urlpatterns = [
     path("members/<slug:handle>/block/", profile_views.block, name="block"),
     path("members/<slug:handle>/unblock/", profile_views.unblock, name="unblock"),
     path("me/profile/", profile_views.profile_edit, name="profile_edit"),
+    # Profile photos (photo_views.py)
+    path("members/<slug:handle>/photo/<slug:token>/<int:size>/", photo_views.photo, name="photo"),
+    path("me/profile/photo/", photo_views.photo_upload, name="photo_upload"),
+    path("me/profile/photo/remove/", photo_views.photo_remove, name="photo_remove"),
     path("me/privacy/", profile_views.privacy, name="privacy"),
     path("me/connections/", profile_views.connections, name="connections"),
 ]

@@ -124,7 +124,39 @@
     region.replaceChildren(note);
   }
 
+  // The "Me" menu is a <details>: it opens and closes without us. Close it on Escape
+  // (focus back on its toggle) and when a click lands outside it.
+  function closeMenus(except) {
+    var menus = document.querySelectorAll("details[data-menu][open]");
+    for (var i = 0; i < menus.length; i += 1) {
+      if (menus[i] !== except) {
+        menus[i].removeAttribute("open");
+      }
+    }
+  }
+
+  function onMenuClick(event) {
+    var inside = event.target.closest ? event.target.closest("details[data-menu]") : null;
+    closeMenus(inside);
+  }
+
+  function onMenuKeydown(event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var open = document.querySelector("details[data-menu][open]");
+    if (open) {
+      open.removeAttribute("open");
+      var toggle = open.querySelector("summary");
+      if (toggle) {
+        toggle.focus();
+      }
+    }
+  }
+
   function init() {
+    document.addEventListener("click", onMenuClick);
+    document.addEventListener("keydown", onMenuKeydown);
     revealDismissButtons(document);
     fillBrowserTimezone(document);
     document.addEventListener("click", onClick);

@@ -111,6 +111,36 @@ def test_hidden_about_text_is_not_searchable(viewer):
     assert names(search(viewer, q="equine")) == ["Shown Bio"]
 
 
+def test_text_shown_to_connections_is_searchable_by_connections_only(viewer):
+    hidden = listed(
+        "Hidden Bio", bio="Specialised in equine therapy.", about_visibility=V.CONNECTIONS
+    )
+    listed("Private Bio", bio="Also equine therapy.", about_visibility=V.ONLY_ME)
+    stranger = MemberFactory()
+    connect(viewer, hidden.user)
+    assert names(search(viewer, q="equine")) == ["Hidden Bio"]
+    assert names(search(stranger, q="equine")) == []
+    # Connection-only terms too, and ranking still works across both documents.
+    grief = term(Term.Kind.SPECIALTY, "grief-and-loss")
+    hidden.terms.set([grief])
+    hidden.practice_visibility = V.CONNECTIONS
+    hidden.save()
+    profile_refresh_search([hidden.pk])
+    listed("Grief Open", terms=[grief])
+    assert set(names(search(viewer, q="grief"))) == {"Hidden Bio", "Grief Open"}
+    assert names(search(stranger, q="grief")) == ["Grief Open"]
+
+
+def test_a_changed_visibility_changes_what_text_finds(viewer):
+    profile = listed("Changing Mind", bio="Wilderness therapy for teens.")
+    assert names(search(viewer, q="wilderness")) == ["Changing Mind"]
+    profile.about_visibility = V.ONLY_ME
+    profile.save()
+    profile_refresh_search([profile.pk])
+    connect(viewer, profile.user)
+    assert names(search(viewer, q="wilderness")) == []
+
+
 # --- Filters --------------------------------------------------------------------------
 
 
@@ -157,6 +187,47 @@ def test_a_filter_only_matches_groups_shown_to_all_members(viewer):
     # Unfiltered, both are still listed: only the hidden field cannot be searched.
     assert "Connections Practice" in names(search(viewer))
     assert hidden_tier.display_name in names(search(viewer))
+
+
+def test_a_filter_matches_groups_shown_to_connections_for_connections(viewer, oakland):
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    near = {"latitude": oakland.latitude, "longitude": oakland.longitude, "city": "Oakland"}
+    friend = listed(
+        "Friend",
+        terms=[anxiety],
+        practice_visibility=V.CONNECTIONS,
+        location_visibility=V.CONNECTIONS,
+        credentials_visibility=V.CONNECTIONS,
+        credential_tier=Profile.Tier.PEER,
+        telehealth_jurisdictions=["OR"],
+        **near,
+    )
+    listed(
+        "Only Themselves",
+        terms=[anxiety],
+        practice_visibility=V.ONLY_ME,
+        location_visibility=V.ONLY_ME,
+        credentials_visibility=V.ONLY_ME,
+        credential_tier=Profile.Tier.PEER,
+        telehealth_jurisdictions=["OR"],
+        **near,
+    )
+    stranger = MemberFactory()
+    connect(viewer, friend.user)
+    for filters in (
+        {"specialty": ("anxiety",)},
+        {"tier": Profile.Tier.PEER},
+        {"telehealth": "OR"},
+        {"place": oakland, "radius_km": 10},
+    ):
+        assert names(search(viewer, **filters)) == ["Friend"], filters
+        assert names(search(stranger, **filters)) == [], filters
+    # A pending request is not a connection.
+    pending = listed("Pending", terms=[anxiety], practice_visibility=V.CONNECTIONS)
+    Connection.for_pair(
+        viewer, pending.user, status=Connection.Status.REQUESTED, requested_by=viewer
+    ).save()
+    assert names(search(viewer, specialty=("anxiety",))) == ["Friend"]
 
 
 # --- Distance -------------------------------------------------------------------------

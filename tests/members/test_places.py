@@ -144,3 +144,31 @@ def test_no_queries_beyond_session_and_user(member_client, django_assert_max_num
     # The full page adds only base.html's unread-notifications badge.
     with django_assert_max_num_queries(len(baseline) + 1):
         assert member_client.get(URL, {"q": "San"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "label", ["Oakland, California, US", "Portland, Maine, US", "Lyon, France", "Lyon, FR"]
+)
+def test_a_full_label_finds_its_own_place(label):
+    found = search_places(label, limit=1)
+    assert found and label in (found[0].label, found[0].short_label)
+
+
+def test_the_directory_near_field_gets_datalist_options(member_client):
+    response = member_client.get(
+        URL, {"as": "options", "near": "Portland"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.strip().startswith('<datalist id="near-options">')
+    assert '<option value="Portland, Oregon, US">' in body
+    assert '<option value="Portland, Maine, US">' in body
+    assert "<button" not in body
+
+
+def test_directory_near_accepts_a_chosen_label(member_client):
+    response = member_client.get(
+        reverse("members:directory"), {"near": "Portland, Maine, US", "radius": "25"}
+    )
+    assert response.status_code == 200
+    assert "within 25 km of Portland, ME" in response.content.decode()
