@@ -22,9 +22,12 @@ def _drop(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def use_scratch_database(name: str = "hive_bench") -> str:
+def use_scratch_database(name: str = "hive_bench", *, keep: bool = False) -> str:
     """Point Django at a fresh database `name` on the configured (or embedded) server,
-    migrate it, and return its URL. Call before anything imports Django models."""
+    migrate it, and return its URL. Call before anything imports Django models.
+
+    With `keep`, an existing database of that name is reused as it is (only migrated),
+    so a benchmark can skip a long seeding on a rerun."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings.local")
     import psycopg
@@ -35,9 +38,12 @@ def use_scratch_database(name: str = "hive_bench") -> str:
         from hive import embedded
 
         base = embedded.postgres_url()
-    _drop(base, name)
     with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if not (keep and exists):
+        _drop(base, name)
+        with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(base, name)
     os.environ["DATABASE_URL"] = url
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("notifications.urls")),
+    path("", include("matching.urls")),
     path("dev/mail/", views.dev_mail_list, name="dev_mail_list"),
     path("dev/mail/<str:name>/", views.dev_mail_detail, name="dev_mail_detail"),
     path("admin/", admin.site.urls),

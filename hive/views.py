@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hive import health, mail
+from matching.services import values_progress
 from members.models import GUIDELINES_VERSION, User
 
 
@@ -28,6 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "member_count": User.objects.filter(
                 membership_status=User.Status.MEMBER, is_active=True
             ).count(),
+            # Offered right after approval, until at least half is answered (one query).
+            "values_progress": values_progress(member=user),
         },
     )
 

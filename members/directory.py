@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -21,7 +22,6 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -33,6 +33,8 @@ from members.models import Block, Connection, Profile, Term, User
 from members.places import Place
 
 PAGE_SIZE = 20
+# Counting stops here: a broader search says "1,000+ found" (see DirectoryPaginator).
+COUNT_CAP = 1000
 EARTH_RADIUS_KM = 6371.0088
 V = Profile.Visibility
 
@@ -172,7 +174,10 @@ def _shown(group: str, connected_ids: list[int]) -> Q:
 
 
 def _apply_filters(
-    rows: QuerySet[Profile], filters: DirectoryFilters, connected_ids: list[int]
+    rows: QuerySet[Profile],
+    filters: DirectoryFilters,
+    connected_ids: list[int],
+    term_ids: dict[tuple[str, str], int],
 ) -> QuerySet[Profile]:
     practice = _shown("practice", connected_ids)
     location = _shown("location", connected_ids)
@@ -180,15 +185,21 @@ def _apply_filters(
 
     if filters.profession:
         value = str(filters.profession)
-        by = Q(profession_id=int(value)) if value.isdigit() else Q(profession__slug=value)
-        rows = rows.filter(by, credentials)
+        if value.isdigit():
+            profession_id = int(value)
+        else:  # an unknown slug finds nobody, as a join on the slug would
+            profession_id = term_ids.get((Term.Kind.PROFESSION, value), 0)
+        rows = rows.filter(credentials, profession_id=profession_id)
     if filters.tier:
         rows = rows.filter(credentials, credential_tier=filters.tier)
     for name, kind in PRACTICE_TERM_FILTERS.items():
-        slugs = list(getattr(filters, name))
+        slugs = getattr(filters, name)
         if slugs:
+            # By the terms' ids, so each candidate costs one probe of the
+            # (profile_id, term_id) index and no join to the terms table.
+            ids = [term_ids.get((kind, slug), 0) for slug in slugs]
             chosen = Profile.terms.through.objects.filter(
-                profile_id=OuterRef("pk"), term__kind=kind, term__slug__in=slugs
+                profile_id=OuterRef("pk"), term_id__in=ids
             )
             rows = rows.filter(practice, Exists(chosen))
     if filters.accepting_referrals:
@@ -204,6 +215,23 @@ def _apply_filters(
     return rows
 
 
+def _term_ids(filters: DirectoryFilters, taxonomy: Iterable[Term] | None) -> dict:
+    """(kind, slug) -> id for the terms the filters name, from the taxonomy the caller
+    loaded already, else from one small query."""
+    wanted = {
+        (kind, slug)
+        for name, kind in PRACTICE_TERM_FILTERS.items()
+        for slug in getattr(filters, name)
+    }
+    if filters.profession and not str(filters.profession).isdigit():
+        wanted.add((Term.Kind.PROFESSION, str(filters.profession)))
+    if not wanted:
+        return {}
+    if taxonomy is None:
+        taxonomy = Term.objects.filter(slug__in={slug for _, slug in wanted})
+    return {(t.kind, t.slug): t.pk for t in taxonomy if (t.kind, t.slug) in wanted}
+
+
 def effective_sort(*, q: str, filters: DirectoryFilters, sort: str) -> str:
     """The sort actually used: relevance needs a query, nearest needs a place."""
     if sort == "relevance" and q:
@@ -217,6 +245,122 @@ def effective_sort(*, q: str, filters: DirectoryFilters, sort: str) -> str:
     return "nearest" if filters.place is not None else "newest"
 
 
+class DirectoryPaginator(Paginator):
+    """The pages of one search, counted only up to a cap.
+
+    Counting every match costs as much as finding them all (93,000 rows for the whole
+    directory), so the search counts at most a little past the page asked for, and
+    never less than COUNT_CAP: `count` is exact when `exact`, else the page says
+    "1,000+ found". `count` is what can be paged through."""
+
+    def __init__(self, *, count: int, exact: bool, more: bool = False) -> None:
+        super().__init__((), PAGE_SIZE)
+        self.count = count  # shadows the cached property: nothing left to count
+        self.exact = exact
+        self.cap = f"{COUNT_CAP:,}"  # as the page prints it: "1,000"
+        # A broad relevance search ranks only its first COUNT_CAP matches: say so on
+        # the last page rather than end the list silently.
+        self.more = more
+
+
+def _page_number(page: int | str | None) -> int:
+    """The page asked for: 1 when it is not a whole number or is below 1. (A page past
+    the end is the last; Paginator.get_page also sends 0 there, but the last page of
+    a count that stopped at the cap is not known without counting everything.)"""
+    try:
+        return max(1, int(page)) if page is not None else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+# What a directory card may use: every column but the two search documents.
+_CARD_COLUMNS = [
+    field.column
+    for field in Profile._meta.concrete_fields
+    if field.name not in ("search_vector", "search_vector_connections")
+]
+
+
+def _find(rows: QuerySet[Profile], sort: str, number: int) -> tuple[list[Profile], int, int]:
+    """Page `number` of the candidates, in order, with how many candidates were found
+    and the most there could have been (so "found < limit" means the count is exact).
+
+    One statement. The candidates are ids and sort keys only, so the wide profile
+    rows are read for as few as possible (newest walks a covering index), taken once,
+    counted and sorted; only the page's 20 profiles are then read whole, each with
+    its term ids. Relevance takes the first COUNT_CAP + 1 matches in the order the
+    search index hands them over and ranks those, so ts_rank never runs over tens of
+    thousands of rows (below the cap the ranking is over every match, as before);
+    newest and nearest walk their order just far enough for this page.
+    """
+    offset = end = (number - 1) * PAGE_SIZE
+    end += PAGE_SIZE
+    # Each candidate: its id and sort keys, named as the statement below reads them.
+    if sort == "relevance":
+        limit = COUNT_CAP + 1
+        end = min(end, COUNT_CAP)  # the one past the cap only says there are more
+        keys, order = ["rank", "created_at", "id"], '"rank" DESC, "created_at" DESC, "id"'
+    elif sort == "nearest":
+        limit = max(COUNT_CAP, end) + 1
+        keys, order = ["distance_km", "id"], '"distance_km", "id"'
+        rows = rows.order_by("distance_km", "id")
+    else:
+        limit = max(COUNT_CAP, end) + 1
+        keys, order = ["created_at", "id"], '"created_at" DESC, "id" DESC'
+        rows = rows.order_by("-created_at", "-id")
+    distance = "distance_km" in rows.query.annotations
+    if distance and "distance_km" not in keys:
+        keys.append("distance_km")  # the cards say how far each member is
+    try:
+        inner, params = rows.values_list(*keys)[:limit].query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an unknown term)
+        return [], 0, limit
+    profile, through = Profile._meta.db_table, Profile.terms.through._meta.db_table
+    columns = ", ".join(f'p."{column}"' for column in _CARD_COLUMNS)
+    if distance:
+        columns += ', page."distance_km"'
+    # `inner` is Django's compiled SQL with its own placeholders, and the names are
+    # the model's: only the page's bounds are added here, as parameters. One row
+    # even when the page is empty, for the count.
+    sql = f"""
+        WITH candidates AS MATERIALIZED ({inner}),
+        page AS (
+            SELECT * FROM (
+                SELECT *, row_number() OVER (ORDER BY {order}) AS "position" FROM candidates
+            ) AS ordered
+            WHERE "position" > %s AND "position" <= %s
+        )
+        SELECT found."count" AS "found", page."position", {columns},
+            ARRAY(SELECT t."term_id" FROM "{through}" AS t WHERE t."profile_id" = p."id")
+                AS "term_ids"
+        FROM (SELECT count(*) AS "count" FROM candidates) AS found
+        LEFT JOIN page ON true
+        LEFT JOIN "{profile}" AS p ON p."id" = page."id"
+        ORDER BY page."position"
+    """  # noqa: S608
+    found, page = 0, []
+    for row in Profile.objects.raw(sql, (*params, offset, end)):
+        found = row.found
+        if row.position is not None:
+            page.append(row)
+    return page, found, limit
+
+
+def _with_terms(page: list[Profile], taxonomy: Iterable[Term] | None) -> None:
+    """Give each profile its profession and `chosen_terms` (in the taxonomy's order)
+    from the taxonomy the caller loaded, so the page needs no query of its own."""
+    wanted = {pk for profile in page for pk in profile.term_ids}
+    wanted |= {profile.profession_id for profile in page if profile.profession_id}
+    if taxonomy is None:
+        taxonomy = Term.objects.filter(pk__in=wanted) if wanted else []
+    by_id = {term.pk: term for term in taxonomy if term.pk in wanted}
+    for profile in page:
+        if profile.profession_id in by_id:
+            profile.profession = by_id[profile.profession_id]
+        chosen = [by_id[pk] for pk in profile.term_ids if pk in by_id]
+        profile.chosen_terms = sorted(chosen, key=lambda term: (term.position, term.label))
+
+
 def directory_search(
     *,
     viewer: User,
@@ -225,12 +369,18 @@ def directory_search(
     sort: str,
     page: int | str | None,
     connected_ids: list[int] | None = None,
+    taxonomy: Iterable[Term] | None = None,
 ) -> Page:
     """One page (20 profiles) of the directory as `viewer` may see it.
 
     Full-text search with websearch syntax ranked by ts_rank, the filters, and a sort
-    (relevance / nearest / newest) with the id as a stable tiebreak. Profession and
-    terms are loaded with the page: a fixed number of queries for any page size.
+    (relevance / nearest / newest) with the id as a stable tiebreak. A page that is
+    not a whole number, or is below 1, is the first; one past the end is the last.
+    Counts stop at COUNT_CAP (see DirectoryPaginator), and a relevance search ranks
+    its first COUNT_CAP + 1 matches. One statement finds the page, its count and its
+    profiles' terms, whatever the page size (see _find); each profile has its
+    profession and `chosen_terms`. Pass `connected_ids` and `taxonomy` (every Term)
+    when the caller has them, or they cost a query each.
     """
     rows = directory_queryset(viewer=viewer)
     # The viewer's connections, as a list of ids: the query then narrows by the primary
@@ -255,16 +405,20 @@ def directory_search(
             rows = rows.filter(search_vector=query).annotate(
                 rank=SearchRank(F("search_vector"), query)
             )
-    rows = _apply_filters(rows, filters, connected_ids)
-    order = {
-        "relevance": ("-rank", "-created_at", "id"),
-        "nearest": ("distance_km", "id"),
-        "newest": ("-created_at", "-id"),
-    }[effective_sort(q=q, filters=filters, sort=sort)]
-    rows = (
-        rows.order_by(*order)
-        .defer("search_vector", "search_vector_connections")
-        .select_related("profession")
-        .prefetch_related(Prefetch("terms", queryset=Term.objects.order_by("position", "label")))
+    rows = _apply_filters(rows, filters, connected_ids, _term_ids(filters, taxonomy))
+    sort = effective_sort(q=q, filters=filters, sort=sort)
+
+    number = _page_number(page)
+    profiles, found, limit = _find(rows, sort, number)
+    exact = found < limit
+    # Relevance pages through its ranked candidates only, so its count stops at the cap.
+    count = min(found, COUNT_CAP) if sort == "relevance" else found
+    last = max(1, math.ceil(count / PAGE_SIZE))
+    if number > last:
+        number = last  # past the end: the last page, as Paginator.get_page does
+        profiles, found, limit = _find(rows, sort, number)
+    _with_terms(profiles, taxonomy)
+    paginator = DirectoryPaginator(
+        count=count, exact=exact, more=sort == "relevance" and found > COUNT_CAP
     )
-    return Paginator(rows, PAGE_SIZE).get_page(page)
+    return Page(profiles, number, paginator)

@@ -136,6 +136,14 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        indexes = [
+            # Who the directory may list, checked for each candidate from the index alone.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(membership_status="member", is_active=True),
+                name="members_user_good_standing",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -301,7 +309,39 @@ class Profile(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="members_profile_search_gin"),
             # The directory's distance search narrows to a bounding box on this first.
-            models.Index(fields=["latitude", "longitude"], name="members_profile_lat_lon"),
+            # It carries what the location and one more filter read, so a big city's
+            # few thousand candidates come from the index alone, not the wide rows.
+            models.Index(
+                fields=["latitude", "longitude"],
+                include=[
+                    "id",
+                    "user",
+                    "location_visibility",
+                    "practice_visibility",
+                    "credentials_visibility",
+                    "profession",
+                    "credential_tier",
+                    "accepting_referrals",
+                    "telehealth_jurisdictions",
+                ],
+                condition=models.Q(listed_in_directory=True),
+                name="members_profile_dir_geo",
+            ),
+            # The directory's telehealth filter, so it can meet a text search in the
+            # indexes (a bitmap AND) rather than row by row.
+            GinIndex(
+                fields=["telehealth_jurisdictions"],
+                opclasses=["jsonb_path_ops"],
+                condition=models.Q(listed_in_directory=True),
+                name="members_profile_dir_telehealth",
+            ),
+            # The directory's "newest" order, walked from the index alone.
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["user"],
+                condition=models.Q(listed_in_directory=True),
+                name="members_profile_dir_newest",
+            ),
             # Matching's suggestion snapshot asks for profiles changed since its last look.
             models.Index(fields=["updated_at"], name="members_profile_updated_at"),
         ]

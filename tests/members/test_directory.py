@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from members import directory
 from members.directory import (
     EARTH_RADIUS_KM,
     DirectoryFilters,
@@ -394,3 +395,86 @@ def test_editing_a_profile_updates_what_the_directory_finds(client, db):
     client.force_login(viewer)
     html = client.get("/directory/", {"q": "wilderness"}).content.decode()
     assert owner.profile.display_name in html
+
+
+# --- Counting stops at a cap ------------------------------------------------------------
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    """A cap of 3 and pages of 2, so a handful of profiles crosses both."""
+    monkeypatch.setattr(directory, "COUNT_CAP", 3)
+    monkeypatch.setattr(directory, "PAGE_SIZE", 2)
+
+
+def _newest(viewer, page):
+    return directory_search(
+        viewer=viewer, q="", filters=DirectoryFilters(), sort="newest", page=page
+    )
+
+
+def test_newest_counts_to_the_cap_and_pages_on_past_it(viewer, small_cap):
+    now = timezone.now()
+    for i in range(6):
+        listed(f"Person {i}", created_at=now - timezone.timedelta(days=i))
+    first = _newest(viewer, 1)
+    assert names(first) == ["Person 0", "Person 1"]
+    assert not first.paginator.exact and first.has_next()
+    # Further in, the count reaches as far as the page asked for: here, the end.
+    last = _newest(viewer, 3)
+    assert names(last) == ["Person 4", "Person 5"]
+    assert last.paginator.exact and last.paginator.count == 6 and not last.has_next()
+    assert names(_newest(viewer, 99)) == ["Person 4", "Person 5"]  # out of range: the last
+    assert names(_newest(viewer, 0)) == ["Person 0", "Person 1"]
+    assert names(_newest(viewer, "x")) == ["Person 0", "Person 1"]
+
+
+def test_a_broad_search_ranks_its_first_matches_only_and_says_so(viewer, small_cap, member_client):
+    for i in range(5):
+        listed(f"Shared Name {i}")
+    page = search(viewer, q="shared")
+    assert not page.paginator.exact and page.paginator.more
+    assert page.paginator.count == 3  # the best three, on two pages
+    second = directory_search(
+        viewer=viewer, q="shared", filters=DirectoryFilters(), sort="", page=2
+    )
+    assert len(second) == 1 and not second.has_next()
+    body = member_client.get(URL, {"q": "shared", "page": "2"}).content.decode()
+    assert "3+ found" in body and " of 2" not in body
+    assert "The search stops after 3 matches" in body
+
+
+def test_a_count_under_the_cap_is_exact(viewer, small_cap, member_client):
+    listed("Solitary Person")
+    page = search(viewer, q="solitary")
+    assert page.paginator.exact and page.paginator.count == 1 and not page.paginator.more
+    assert "1 found" in member_client.get(URL, {"q": "solitary"}).content.decode()
+
+
+def test_an_unknown_term_finds_nobody(viewer):
+    listed("Someone")
+    assert names(search(viewer, specialty=("no-such-term",))) == []
+    assert names(search(viewer, profession="no-such-profession")) == []
+
+
+def test_the_quick_form_renders_what_django_renders(viewer):
+    """The directory's <select>s are rendered in Python and each field's label part is
+    rendered once and reused; the bytes must stay Django's, whatever the values."""
+    from django import forms
+    from django.forms.boundfield import BoundField
+
+    from members.directory_views import DirectoryForm, QuickSelect
+
+    terms = list(Term.objects.all())
+    for data in (
+        {},
+        {"specialty": "anxiety", "telehealth": "CA", "radius": "50", "sort": "newest"},
+        {"language": "spanish", "referrals": "on", "tier": "peer", "profession": "nope"},
+    ):
+        form = DirectoryForm(data, terms=terms)
+        form.values()
+        for name, field in form.fields.items():
+            quick = form[name].as_field_group()
+            if isinstance(field.widget, QuickSelect):
+                field.widget.__class__ = forms.Select
+            assert BoundField(form, field, name).as_field_group() == quick, name

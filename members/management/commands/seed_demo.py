@@ -3,8 +3,25 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
 
+from matching.demo import seed_values
 from members import demo
+
+
+def _seed_values(seed: int) -> int:
+    """Values answers (matching/demo.py) for every demo person with a profile, in the
+    order they were created, so the same seed gives the same people the same answers.
+    The demo member login answers only a few, so its home page offers the rest."""
+    people = demo.User.objects.filter(
+        Q(email__iendswith=f"@{demo.DEMO_DOMAIN}") | Q(email__in=demo.DEMO_LOGINS.values()),
+        profile__isnull=False,
+    ).order_by("pk")
+    member_login = people.filter(email=demo.DEMO_LOGINS["member"]).values_list("pk", flat=True)
+    return seed_values(
+        user_ids=list(people.values_list("pk", flat=True)), rng_seed=seed, partly=list(member_login)
+    )
 
 
 class Command(BaseCommand):
@@ -38,11 +55,14 @@ class Command(BaseCommand):
                 )
             self.stdout.write(f"Deleted {demo.delete_demo_data()} demo rows.")
         started = time.perf_counter()
-        result = demo.seed_community(members=members, seed=seed)
+        with transaction.atomic():
+            result = demo.seed_community(members=members, seed=seed)
+            answers = _seed_values(seed)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {result.members} members, {result.applicants} applicants and "
-                f"{result.lapsed} lapsed members (seed {seed}) in {elapsed:.1f}s."
+                f"{result.lapsed} lapsed members, with {answers} values answers (seed {seed}) "
+                f"in {elapsed:.1f}s."
             )
         )

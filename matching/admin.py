@@ -1,0 +1,74 @@
+"""Staff views of the questionnaire and of members' matching data.
+
+Answers and dual relationships are private to their member; staff see them only by id
+(no search on them) and cannot edit them, so the admin is for support, not browsing.
+"""
+
+from django.contrib import admin
+
+from matching.models import Answer, Dismissal, DualRelationship, Questionnaire, Statement
+
+
+class StatementInline(admin.TabularInline):
+    model = Statement
+    fields = ["position", "key", "topic", "text", "options"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    """Questionnaires come from data migrations; the admin only shows them."""
+
+    list_display = ["version", "created_at"]
+    inlines = [StatementInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    """Wording may be corrected here; keys and options are fixed once loaded, because
+    answers refer to options by position."""
+
+    list_display = ["key", "topic", "questionnaire", "position"]
+    list_filter = ["questionnaire"]
+    search_fields = ["key", "topic", "text"]
+    readonly_fields = ["questionnaire", "key", "position", "options"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Answer)
+class AnswerAdmin(_ReadOnlyAdmin):
+    list_display = ["member", "statement", "updated_at"]
+    list_filter = ["statement__questionnaire"]
+    raw_id_fields = ["member"]
+
+
+@admin.register(DualRelationship)
+class DualRelationshipAdmin(_ReadOnlyAdmin):
+    list_display = ["member", "other", "kind", "created_at"]
+    raw_id_fields = ["member", "other"]
+
+
+@admin.register(Dismissal)
+class DismissalAdmin(_ReadOnlyAdmin):
+    list_display = ["member", "other", "purpose", "kind", "until"]
+    list_filter = ["purpose", "kind"]
+    raw_id_fields = ["member", "other"]

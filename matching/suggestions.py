@@ -1,0 +1,171 @@
+"""One viewer's suggestions for one purpose: exclusions, the engine's ranking, the
+database's final word, and the reasons, in a fixed number of queries whatever the
+number of suggestions.
+
+The steps, and the queries each costs:
+1. The viewer's profile with its term ids (1), and the snapshot brought up to date (1
+   when nothing changed; matching.engine).
+2. Everyone the viewer must not be offered, in one query: blocks either way, dual
+   relationships declared by either side (neither learns why), dismissals by the viewer
+   still in force for this purpose or for all, existing connections and pending
+   requests. The engine masks them, the dealbreaker-excluded and the viewer, in numpy,
+   before taking the top k: exact, not a filter after the fact that could leave a page
+   short.
+3. The viewer's answers (1), then the ranking (no query).
+4. The best LIMIT + MARGIN candidates loaded in ranked order (1), filtered again in SQL
+   by `User.objects.visible_to(viewer)`, membership status and the matches switch: the
+   database is the final authority, the snapshot only ranks. Anyone the database drops
+   is queued for the engine to recheck; the margin keeps the page full meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, F, When
+from django.utils import timezone
+
+from matching import engine, features, purposes, reasons, scoring
+from matching.models import Dismissal, DualRelationship, Purpose
+from members.models import Block, Connection, Profile, User
+from members.privacy import ALL_GROUPS, visible_groups_for
+
+LIMIT = 20
+MARGIN = 10
+# Fewer answers than this and the values part of the ranking is mostly the prior: the
+# page asks the member to answer a few more.
+FEW_ANSWERS = 5
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    profile: Profile
+    reason: str
+    groups: frozenset[str]  # the profile's field groups the viewer may see
+    profession_label: str  # the profession's label, shown only with its group
+
+    @property
+    def profession(self) -> str:
+        return self.profession_label if "credentials" in self.groups else ""
+
+    @property
+    def headline(self) -> str:
+        return self.profile.headline if "about" in self.groups else ""
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    purpose: str
+    items: list[Suggestion]
+    answered: int  # statements of the current questionnaire the viewer answered
+    profile: Profile | None
+    # What the viewer could share with members to get (better) suggestions here.
+    hints: list[str] = field(default_factory=list)
+
+    @property
+    def few_answers(self) -> bool:
+        return self.answered < FEW_ANSWERS
+
+
+def excluded_ids(viewer: User, purpose: str) -> set[int]:
+    """Everyone never to suggest to `viewer` for `purpose`, in one query (a UNION).
+
+    Blocks are read by hand here only to rank; the final filter is
+    `User.objects.visible_to`, the one rule. Dual relationships count whoever declared
+    them, and the reason is never shown."""
+    pk = viewer.pk
+    other_of_connection = Case(When(user_a_id=pk, then=F("user_b_id")), default=F("user_a_id"))
+    sources = [
+        Block.objects.filter(blocker_id=pk).values_list("blocked_id"),
+        Block.objects.filter(blocked_id=pk).values_list("blocker_id"),
+        DualRelationship.objects.filter(member_id=pk).values_list("other_id"),
+        DualRelationship.objects.filter(other_id=pk).values_list("member_id"),
+        Dismissal.objects.in_force(timezone.now())
+        .filter(member_id=pk, purpose__in=[purpose, Dismissal.ALL])
+        .values_list("other_id"),
+        Connection.objects.involving(pk).annotate(other=other_of_connection).values_list("other"),
+    ]
+    first, *rest = (source.order_by() for source in sources)
+    return {other for (other,) in first.union(*rest, all=True)}
+
+
+# What features, cards and privacy need of a profile; nothing large (bio, the search
+# documents), so loading thirty candidates stays cheap.
+_CARD_FIELDS = (
+    "user_id",
+    "handle",
+    "display_name",
+    "photo_token",
+    "headline",
+    "suggest_in_matches",
+    *(f"{group}_visibility" for group in ALL_GROUPS),
+    *features.PROFILE_COLUMNS,
+)
+
+
+def _profiles():
+    """Profiles with their term ids, and only the columns matching reads."""
+    return Profile.objects.only(*dict.fromkeys(_CARD_FIELDS)).annotate(term_ids=features.term_ids())
+
+
+def hints_for(purpose: str, me: purposes.Member) -> list[str]:
+    """What the viewer's own profile lacks (as members see it) for this purpose: the
+    ranking uses only what a member shows to all members, theirs included."""
+    hints = []
+    if purpose == Purpose.MENTORSHIP and me.stage == purposes.UNKNOWN:
+        hints.append("your career stage")
+    if purpose == Purpose.INTERDISCIPLINARY:
+        if me.profession == purposes.UNKNOWN:
+            hints.append("your profession")
+        if not me.populations:
+            hints.append("the populations you serve")
+    if purpose == Purpose.PEER_CONSULTATION and not (me.specialties or me.modalities):
+        hints.append("your specialties or modalities")
+    if purpose == Purpose.REFERRAL and not (me.located or me.telehealth):
+        hints.append("your practice location or telehealth jurisdictions")
+    if purpose == Purpose.COFFEE and not me.located:
+        hints.append("your practice location")
+    return hints
+
+
+def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
+    """`viewer`'s best `limit` suggestions for `purpose` (a Purpose value), best first,
+    each with its reason (module docstring)."""
+    profile = _profiles().filter(user=viewer).first()
+    if profile is None:  # a staff account without a member profile: nothing to match on
+        return Suggestions(purpose=purpose, items=[], answered=0, profile=None)
+    snap = engine.snapshot()
+    exclude = excluded_ids(viewer, purpose)
+    me = engine.viewer_for(viewer, profile, snap)
+    ranked = engine.rank(snap, me, purpose, exclude=exclude, k=limit + MARGIN)
+    allowed = User.objects.visible_to(viewer).filter(
+        pk__in=ranked.user_ids, membership_status=User.Status.MEMBER, is_active=True
+    )
+    found = {p.user_id: p for p in _profiles().filter(user__in=allowed, suggest_in_matches=True)}
+    dropped = [uid for uid in ranked.user_ids if uid not in found]
+    if dropped:
+        engine.recheck(dropped)
+    shown = [found[uid] for uid in ranked.user_ids if uid in found][:limit]
+    items = []
+    for candidate, them in zip(shown, features.many_features(shown, snap.vocabulary), strict=True):
+        # Never a connection (they are excluded), so "connected" is False: the viewer
+        # sees what its owner shows to all members, exactly what the features hold.
+        groups = frozenset(visible_groups_for(candidate, viewer, connected=False))
+        theirs = ranked.answers_of(candidate.user_id)
+        topics = [
+            snap.topics[key]
+            for key in scoring.shared_priorities(me.answers, theirs)
+            if key in snap.topics
+        ]
+        reason = reasons.reason_for(
+            purpose, me.member, them, topics=topics, vocabulary=snap.vocabulary
+        )
+        label = snap.vocabulary.professions.get(candidate.profession_id, "")
+        items.append(Suggestion(candidate, reason, groups, label))
+    return Suggestions(
+        purpose=purpose,
+        items=items,
+        answered=me.answered_count,
+        profile=profile,
+        hints=hints_for(purpose, me.member),
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from matching import values_views, views
+
+app_name = "matching"
+
+urlpatterns = [
+    # The values questionnaire (values_views.py)
+    path("me/values/", values_views.values, name="values"),
+    # Suggestions (views.py)
+    path("matches/", views.matches, name="matches"),
+    path("matches/dismiss/<slug:handle>/", views.dismiss, name="dismiss"),
+    path("matches/relationships/<slug:handle>/", views.relationship, name="relationship"),
+]

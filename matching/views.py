@@ -1,0 +1,128 @@
+"""Suggestions (/matches/), dismissing them, and the private dual-relationship mark
+set from a member's profile."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from matching import services
+from matching.models import Dismissal, DualRelationship, Purpose
+from matching.suggestions import suggest
+from members.access import member_required
+from members.profile_views import ProfileAccess, ProfileMoved, access_profile
+
+# One sentence per tab, under its heading.
+INTROS = {
+    Purpose.PEER_CONSULTATION: "Colleagues at a similar stage who share your focus.",
+    Purpose.MENTORSHIP: "Someone who could mentor you, or whom you could mentor.",
+    Purpose.INTERDISCIPLINARY: "Other professions serving the same people as you.",
+    Purpose.REFERRAL: "Specialties you don’t offer, nearby or by telehealth, taking referrals.",
+    Purpose.COFFEE: "Colleagues near enough to meet, or up for a virtual coffee.",
+}
+
+
+def _purpose(value: str | None) -> str:
+    return value if value in Purpose.values else Purpose.PEER_CONSULTATION
+
+
+def _matches_url(purpose: str) -> str:
+    return f"{reverse('matching:matches')}?{urlencode({'purpose': purpose})}"
+
+
+@member_required
+@require_GET
+def matches(request: HttpRequest) -> HttpResponse:
+    """/matches/: suggestions for one purpose (?purpose=…), a tab each, with the reason
+    and the actions. htmx tab switches get the tabs and list only."""
+    purpose = _purpose(request.GET.get("purpose"))
+    result = suggest(request.user, purpose)
+    context = {
+        "result": result,
+        "purpose": purpose,
+        "purpose_label": Purpose(purpose).label,
+        "intro": INTROS[purpose],
+        "purposes": Purpose.choices,
+        "here": _matches_url(purpose),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "matching/matches.html#results" if partial else "matching/matches.html"
+    response = render(request, template, context)
+    # The same URL answers with a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _other(request: HttpRequest, handle: str) -> ProfileAccess:
+    """The member at `handle` as the viewer may see them: a 404 when they may not (not a
+    member, blocked either way) and for oneself, whom there is nothing to mark."""
+    try:
+        access = access_profile(request.user, handle)
+    except ProfileMoved as moved:
+        access = access_profile(request.user, moved.profile.handle)
+    if access.profile.user_id == request.user.pk:
+        raise Http404("No such member.")
+    return access
+
+
+@member_required
+@require_POST
+def dismiss(request: HttpRequest, handle: str) -> HttpResponse:
+    """Dismiss a suggestion: "not now" hides them from this purpose for a while, "never"
+    from every purpose for good. htmx replaces the card with a short confirmation;
+    without JavaScript, back to the tab with a message."""
+    access = _other(request, handle)
+    purpose = _purpose(request.POST.get("purpose"))
+    kind = request.POST.get("kind")
+    try:
+        services.dismissal_create(
+            member=request.user,
+            other=access.profile.user,
+            purpose=Dismissal.ALL if kind == Dismissal.Kind.NEVER else purpose,
+            kind=kind,
+        )
+    except ValidationError:
+        return HttpResponseBadRequest("Choose “Not now” or “Never”.")
+    name = access.profile.display_name
+    if kind == Dismissal.Kind.NEVER:
+        done = f"We won’t suggest {name} again."
+    else:
+        label = Purpose(purpose).label
+        done = f"{name} won’t be suggested under “{label}” for {Dismissal.NOT_NOW_DAYS} days."
+    if request.htmx:
+        return render(
+            request,
+            "matching/matches.html#dismissed",
+            {"profile": access.profile, "done": done},
+        )
+    messages.success(request, done)
+    return redirect(_matches_url(purpose))
+
+
+@member_required
+@require_POST
+def relationship(request: HttpRequest, handle: str) -> HttpResponse:
+    """Privately mark (or unmark, kind "none") a relationship with this member. Only the
+    viewer ever sees it; the two are then never suggested to each other."""
+    access = _other(request, handle)
+    kind = request.POST.get("kind", "")
+    other = access.profile.user
+    if kind == "none":
+        services.dual_relationship_remove(member=request.user, other=other)
+        messages.success(request, "Removed. Only you ever saw this note.")
+    elif kind in DualRelationship.Kind.values:
+        services.dual_relationship_set(member=request.user, other=other, kind=kind)
+        messages.success(
+            request,
+            f"Noted privately. We won’t suggest you and {access.profile.display_name} to "
+            "each other, and they are never told.",
+        )
+    else:
+        return HttpResponseBadRequest("Choose a kind of relationship.")
+    return redirect("members:profile", handle=access.profile.handle)
