@@ -60,12 +60,14 @@ reads a half-patched row. Ranking holds it for a few milliseconds.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import DatabaseError, connection, connections
 from django.db.models import F, IntegerField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -74,6 +76,8 @@ from matching import features, freshness, purposes, scoring
 from matching.models import Answer, Questionnaire, Statement
 from matching.purposes import Features, Member, Vocabulary
 from members.models import Profile, User
+
+logger = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(hours=6)
 SPARE_ROWS = 0.10  # capacity kept for new members, as a share of the membership
@@ -373,6 +377,31 @@ def recheck(user_ids) -> None:
     with _lock:
         if _current is not None:
             _current.recheck.update(int(uid) for uid in user_ids)
+
+
+def warm_in_background() -> threading.Thread:
+    """Build this process's snapshot in a thread of its own, so the first /matches/
+    request of a new web process does not pay for the build (seconds at 100,000
+    members). gunicorn.conf.py starts it as each worker boots; the worker serves other
+    pages meanwhile, and a /matches/ request that arrives first waits for the build
+    (the lock) rather than starting another. A database that cannot be reached is
+    logged, not raised: the first request then builds the snapshot as usual."""
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            snap = snapshot()
+        except DatabaseError:
+            logger.warning("Could not warm the matching snapshot.", exc_info=True)
+        else:
+            took = time.perf_counter() - started
+            logger.info("Matching snapshot ready: %d members in %.1f s.", snap.size, took)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=run, name="matching-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def reset() -> None:

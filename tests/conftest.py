@@ -7,9 +7,10 @@ from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactor
 
 
 @pytest.fixture(autouse=True)
-def _taxonomy_survives_flushes(request):
+def _migrated_data_survives_flushes(request):
     """Tests on a real transaction (live server, other processes) end with a flush that
-    also empties the vocabularies a data migration loaded; put them back for such tests."""
+    also empties what data migrations loaded (the vocabularies, the values
+    questionnaire); put it back for such tests."""
     marker = request.node.get_closest_marker("django_db")
     transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
         marker is not None and marker.kwargs.get("transaction")
@@ -21,6 +22,11 @@ def _taxonomy_survives_flushes(request):
 
         if not Term.objects.exists():
             load_taxonomy(Term)
+        from matching.models import Questionnaire, Statement
+        from matching.questionnaire import load_questionnaire
+
+        if not Questionnaire.objects.exists():
+            load_questionnaire(Questionnaire, Statement)
 
 
 @pytest.fixture(autouse=True)

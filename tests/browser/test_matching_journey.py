@@ -1,0 +1,230 @@
+"""A member answers the values questions and works through their suggestions, in a
+real browser (issue 6).
+
+Avery, a mid-career trauma therapist, has colleagues at the same stage with the same
+focus: Blake, who shares Avery's priorities; Casey, who cares little about them; and
+Dana, who disagrees with the one thing Avery will not compromise on.
+
+  1. Before answering anything, /matches/ invites Avery to answer the values
+     questions; the three colleagues are suggested on their profiles alone.
+  2. From that invitation Avery answers two statements on /me/values/, one as a
+     dealbreaker. Every change saves in place (no page load) and the progress follows;
+     a reload shows the saved choices.
+  3. Back on /matches/: Dana is gone (Avery's dealbreaker), Blake comes first, and his
+     reason names the priorities they share, in plain words and without anyone's
+     answers.
+  4. Avery dismisses Casey ("never"): the card turns into a confirmation in place.
+     Casey does not come back: not on a reload, not in another tab, not after a visit
+     to the questionnaire and a new answer.
+
+No console error on any page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from matching import engine
+from matching.models import Dismissal
+from matching.questionnaire import DATA
+from tests.browser.test_directory_journey import log_in, main_menu
+from tests.matching.people import person
+
+pytestmark = pytest.mark.browser
+
+LGBTQ = "lgbtq-affirming-care"
+CONVERSION = "conversion-practices"
+# Option indexes, as in matching/data/questionnaire.json.
+CENTRAL, YES, LEARNING, NO = range(4)
+STRONGLY_AGREE, AGREE, UNSURE, DISAGREE, STRONGLY_DISAGREE = range(5)
+EVERYTHING = 0b11111
+VERY, A_LITTLE = 3, 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine():
+    """The suggestion snapshot is per process: start and end without one, so members of
+    other tests (flushed since) are not in it."""
+    engine.reset()
+    yield
+    engine.reset()
+
+
+def statements() -> dict[str, dict]:
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    return {item["key"]: item for item in data["statements"]}
+
+
+def colleague(name: str, answers: dict):
+    return person(
+        name,
+        stage="mid",
+        place="oakland",
+        specialties=["trauma-and-ptsd"],
+        answers=answers,
+    )
+
+
+def statement_block(page: Page, key: str) -> Locator:
+    return page.locator(f"#s-{key}")
+
+
+def saving(page: Page):
+    """Wait for the autosave that the action inside the block triggers."""
+    return page.expect_response(
+        lambda response: (
+            response.url.endswith("/me/values/")
+            and response.request.method == "POST"
+            and response.request.headers.get("hx-request") == "true"
+        )
+    )
+
+
+MINE, ACCEPTED, IMPORTANCE = "My answer", "Answers I accept from a colleague", "How much it matters"
+
+
+def option(block: Locator, legend: str, label: str) -> Locator:
+    """The radio button or checkbox `label` in the fieldset `legend` of a statement."""
+    return block.get_by_role("group", name=legend).get_by_label(label, exact=True)
+
+
+def cards(page: Page) -> Locator:
+    return page.locator("#matches").get_by_role("article")
+
+
+def card_of(page: Page, name: str) -> Locator:
+    return page.locator("#matches").get_by_role("article", name=name)
+
+
+def card_names(page: Page) -> Locator:
+    return page.locator("#matches").get_by_role("heading", level=3)
+
+
+def test_member_answers_values_sees_reasons_and_dismisses_for_good(
+    page: Page, console_errors: list[str]
+):
+    texts = statements()
+    avery = person("Avery Quinn", stage="mid", place="berkeley", specialties=["trauma-and-ptsd"])
+    colleague(
+        "Blake Moreno",
+        {LGBTQ: (YES, EVERYTHING ^ (1 << NO), VERY), CONVERSION: (AGREE, 0b00011, VERY)},
+    )
+    colleague("Casey Lindqvist", {LGBTQ: (LEARNING, EVERYTHING, A_LITTLE)})
+    colleague("Dana Whitfield", {CONVERSION: (DISAGREE, EVERYTHING, A_LITTLE)})
+
+    # 1. Nothing answered yet: an invitation, and suggestions on profiles alone.
+    log_in(page, avery.profile)
+    main_menu(page).get_by_role("link", name="Matches").click()
+    expect(page.get_by_role("heading", name="Matches", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Peer consultation")).to_have_attribute(
+        "aria-current", "page"
+    )
+    invitation = page.get_by_role("complementary", name="Tell us what matters in your practice")
+    expect(invitation).to_be_visible()
+    expect(card_names(page)).to_have_count(3)
+    for name in ("Blake Moreno", "Casey Lindqvist", "Dana Whitfield"):
+        expect(card_of(page, name)).to_be_visible()
+
+    # 2. Avery answers two statements; each change saves in place.
+    invitation.get_by_role("link", name="Answer the values questions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What matters in your practice")
+    page.evaluate("window.journeyDocument = true")
+    progress = page.locator("#values-progress")
+    expect(progress).to_contain_text("0 of 19 answered")
+
+    lgbtq = statement_block(page, LGBTQ)
+    options = texts[LGBTQ]["options"]
+    with saving(page):
+        option(lgbtq, MINE, options[CENTRAL]).check()
+    expect(lgbtq.get_by_text("Saved.")).to_be_visible()
+    expect(progress).to_contain_text("1 of 19 answered")
+    with saving(page):
+        option(lgbtq, ACCEPTED, options[NO]).uncheck()
+    expect(option(lgbtq, ACCEPTED, options[NO])).not_to_be_checked()
+    with saving(page):
+        option(lgbtq, IMPORTANCE, "Very").check()
+    expect(option(lgbtq, IMPORTANCE, "Very")).to_be_checked()
+
+    conversion = statement_block(page, CONVERSION)
+    options = texts[CONVERSION]["options"]
+    with saving(page):
+        option(conversion, MINE, options[STRONGLY_AGREE]).check()
+    expect(progress).to_contain_text("2 of 19 answered")
+    for refused in (UNSURE, DISAGREE, STRONGLY_DISAGREE):
+        with saving(page):
+            option(conversion, ACCEPTED, options[refused]).uncheck()
+        expect(option(conversion, ACCEPTED, options[refused])).not_to_be_checked()
+    with saving(page):
+        option(conversion, IMPORTANCE, "Very").check()
+    expect(option(conversion, IMPORTANCE, "Very")).to_be_checked()
+    with saving(page):
+        conversion.get_by_label(re.compile(r"^Dealbreaker")).check()
+    expect(conversion.locator(".badge", has_text="Dealbreaker")).to_be_visible()
+    assert page.evaluate("window.journeyDocument === true"), "the page was reloaded"
+
+    # A reload shows exactly what was saved.
+    page.reload()
+    lgbtq, conversion = statement_block(page, LGBTQ), statement_block(page, CONVERSION)
+    expect(page.locator("#values-progress")).to_contain_text("2 of 19 answered")
+    options = texts[CONVERSION]["options"]
+    expect(option(conversion, MINE, options[STRONGLY_AGREE])).to_be_checked()
+    expect(option(conversion, ACCEPTED, options[AGREE])).to_be_checked()
+    expect(option(conversion, ACCEPTED, options[DISAGREE])).not_to_be_checked()
+    expect(conversion.get_by_label(re.compile(r"^Dealbreaker"))).to_be_checked()
+    expect(option(lgbtq, ACCEPTED, texts[LGBTQ]["options"][NO])).not_to_be_checked()
+    expect(option(lgbtq, IMPORTANCE, "Very")).to_be_checked()
+
+    # 3. The suggestions now follow Avery's values.
+    main_menu(page).get_by_role("link", name="Matches").click()
+    expect(page.get_by_role("heading", name="Matches", level=1)).to_be_visible()
+    expect(card_names(page)).to_have_text(["Blake Moreno", "Casey Lindqvist"])
+    expect(page.locator("#matches").get_by_text("Dana Whitfield")).to_have_count(0)
+    blake = card_of(page, "Blake Moreno")
+    expect(blake).to_contain_text(
+        "You both prioritise LGBTQ+-affirming care and opposing conversion practices"
+    )
+    # Reasons speak of shared priorities, never of anyone's answers or dealbreakers.
+    reasons = page.locator("#matches .match-reason").all_inner_texts()
+    assert len(reasons) == 2
+    for key in (LGBTQ, CONVERSION):
+        for answer in texts[key]["options"]:
+            assert not any(re.search(rf"\b{re.escape(answer)}\b", r, re.I) for r in reasons)
+        expect(page.locator("#matches")).not_to_contain_text(texts[key]["text"])
+    expect(page.locator("#matches")).not_to_contain_text(re.compile("dealbreaker", re.I))
+
+    # 4. Avery never wants Casey suggested: the card becomes a confirmation in place.
+    page.evaluate("window.journeyDocument = true")
+    card_of(page, "Casey Lindqvist").get_by_role("button", name="Never suggest Casey").click()
+    expect(
+        page.get_by_role("status").filter(has_text="We won’t suggest Casey Lindqvist again.")
+    ).to_be_visible()
+    expect(card_of(page, "Casey Lindqvist")).to_have_count(0)
+    assert page.evaluate("window.journeyDocument === true"), "the page was reloaded"
+    assert Dismissal.objects.filter(
+        member=avery, other__profile__display_name="Casey Lindqvist", kind="never"
+    ).exists()
+
+    page.reload()
+    expect(card_names(page)).to_have_text(["Blake Moreno"])
+    page.get_by_role("link", name="Coffee date").click()
+    expect(page.get_by_role("link", name="Coffee date")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Coffee date", level=2)).to_be_visible()
+    expect(card_of(page, "Blake Moreno")).to_be_visible()  # Casey is near enough too
+    expect(page.locator("#matches")).not_to_contain_text("Casey Lindqvist")
+
+    # A new answer reranks everyone, and still leaves Casey out.
+    page.goto("/me/values/")
+    harm = texts["harm-reduction"]
+    block = statement_block(page, "harm-reduction")
+    with saving(page):
+        option(block, MINE, harm["options"][0]).check()
+    expect(page.locator("#values-progress")).to_contain_text("3 of 19 answered")
+    page.goto("/matches/?purpose=peer_consultation")
+    expect(card_names(page)).to_have_text(["Blake Moreno"])
+    expect(cards(page)).to_have_count(1)
+
+    assert console_errors == [], "\n".join(console_errors)
