@@ -28,7 +28,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from matching.models import Answer, Questionnaire
+from matching.models import Answer, Questionnaire, ValuesConsent
 from matching.scoring import Importance
 
 # Cluster names, and how many members each has (shares sum to 1).
@@ -285,6 +285,12 @@ def seed_values(*, user_ids: Sequence[int], rng_seed: int, partly: Collection[in
     rows, cols = np.nonzero(plan.answered)
     if not rows.size:
         return 0
+    # Everyone who answers agreed first, as the questionnaire asks them to.
+    ValuesConsent.objects.bulk_create(
+        [ValuesConsent(member_id=int(user_ids[row])) for row in np.unique(rows)],
+        batch_size=10_000,
+        ignore_conflicts=True,
+    )
     payload = _copy_payload(
         member=np.asarray(user_ids, dtype=np.int64)[rows],
         statement=np.asarray([s.pk for s in statements], dtype=np.int64)[cols],

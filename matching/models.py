@@ -309,3 +309,24 @@ class MatchingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ValuesConsent(models.Model):
+    """A member's explicit agreement that their values answers may be used for
+    matching (SPEC: answers are used for matching only with explicit consent).
+
+    Answers exist only alongside this row: `matching.services.answer_save` refuses
+    without it (reading it under a lock), and withdrawing it deletes the answers in the
+    same transaction (`values_consent_withdraw`). So the engine, which scores whatever
+    answers there are, never needs to ask."""
+
+    member = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="values_consent"
+    )
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "values consent"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} agreed at {self.given_at:%Y-%m-%d %H:%M:%S}"

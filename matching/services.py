@@ -21,6 +21,7 @@ from matching.models import (
     Purpose,
     Questionnaire,
     Statement,
+    ValuesConsent,
 )
 from members.models import User
 
@@ -41,6 +42,49 @@ def matching_changed(member_id: int) -> None:
         unique_fields=["member"],
         update_fields=["changed_at"],
     )
+
+
+# --- Consent -----------------------------------------------------------------------------
+
+CONSENT_MESSAGE = (
+    "Nothing was saved: first agree that we may use your answers to suggest colleagues, "
+    "at the top of this page."
+)
+
+
+def has_values_consent(*, member: User) -> bool:
+    return ValuesConsent.objects.filter(member=member).exists()
+
+
+@transaction.atomic
+def values_consent_give(*, member: User, now=None) -> ValuesConsent:
+    """Record that `member` agrees to their answers being used for matching (kept as
+    first given when they agree again)."""
+    consent, _ = ValuesConsent.objects.get_or_create(
+        member=member, defaults={"given_at": now or timezone.now()}
+    )
+    return consent
+
+
+@transaction.atomic
+def values_consent_withdraw(*, member: User) -> int:
+    """Withdraw consent: the consent and every answer of `member` (all versions) are
+    deleted together, so nothing of theirs counts for or against anyone from the next
+    request on. Returns how many answers were deleted."""
+    # The consent row first, under its lock: an autosave racing with this waits for it
+    # (answer_save reads the row FOR UPDATE), then finds no consent and saves nothing.
+    locked = ValuesConsent.objects.select_for_update().filter(member=member)
+    had_consent = locked.exists()
+    locked.delete()
+    deleted, _ = Answer.objects.filter(member=member).delete()
+    if had_consent or deleted:
+        matching_changed(member.pk)
+    return deleted
+
+
+def _require_consent(member: User) -> None:
+    if not ValuesConsent.objects.select_for_update().filter(member=member).exists():
+        raise ValidationError(CONSENT_MESSAGE, code="no_consent")
 
 
 # --- Answers -----------------------------------------------------------------------------
@@ -130,9 +174,11 @@ def answer_save(
 
     `accepted` is a bitmask over option indexes. Raises ValidationError (with the
     model's messages) when the answer is out of range, accepts nothing, or makes an
-    irrelevant statement a dealbreaker.
+    irrelevant statement a dealbreaker, and (code "no_consent") when the member has not
+    agreed to their answers being used for matching.
     """
     _require_current(statement)
+    _require_consent(member)
     # Two autosaves of a first answer can race (a double click): the loser's INSERT hits
     # the unique constraint, and then updates the row the winner made.
     for attempt in range(2):

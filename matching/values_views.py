@@ -14,16 +14,18 @@ import re
 from dataclasses import dataclass
 from functools import wraps
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from matching.forms import AnswerForm
 from matching.models import Answer, Statement
 from matching.services import (
+    CONSENT_MESSAGE,
     OLD_VERSION_MESSAGE,
     Progress,
     answer_clear,
@@ -31,7 +33,10 @@ from matching.services import (
     answers_by_statement,
     current_questionnaire_id,
     current_statements,
+    has_values_consent,
     progress_from,
+    values_consent_give,
+    values_consent_withdraw,
     values_progress,
 )
 from members.access import member_required
@@ -92,11 +97,15 @@ def _alert(request: HttpRequest, **context) -> HttpResponse:
 def values(request: HttpRequest) -> HttpResponse:
     """The questionnaire with the member's answers; POST saves or clears one statement.
 
-    A GET makes two queries of its own (statements, answers) however much has been
-    answered, besides what every page costs (session, user, the navigation's badge).
+    Until the member agrees that their answers may be used for matching, the page asks
+    for that instead (`consent`). A GET makes three queries of its own (consent,
+    statements, answers) however much has been answered, besides what every page costs
+    (session, user, the navigation's badge).
     """
     if request.method == "POST":
         return _post(request)
+    if not has_values_consent(member=request.user):
+        return render(request, TEMPLATE, {"consent": False, "progress": _unanswered_progress()})
     statements = current_statements()
     answers = answers_by_statement(member=request.user, statements=statements)
     return _page(request, statements, answers)
@@ -132,7 +141,49 @@ def _page(
             )
         )
     progress = progress_from([(s.key, s.pk in answers) for s in statements])
-    return render(request, TEMPLATE, {"items": items, "progress": progress, "page_error": alert})
+    return render(
+        request,
+        TEMPLATE,
+        {"consent": True, "items": items, "progress": progress, "page_error": alert},
+    )
+
+
+def _unanswered_progress():
+    """The questionnaire's size for the consent page's lede (one query)."""
+    return progress_from([(s.key, False) for s in current_statements()])
+
+
+@member_required
+@require_POST
+def consent(request: HttpRequest) -> HttpResponse:
+    """The member agrees that their answers may be used for matching; then the
+    questionnaire opens."""
+    values_consent_give(member=request.user)
+    messages.success(
+        request,
+        "Thank you. Your answers will be used only to suggest colleagues, and nobody else "
+        "will see them.",
+    )
+    return redirect("matching:values")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def stop(request: HttpRequest) -> HttpResponse:
+    """Withdraw consent: GET asks to confirm, POST deletes every answer with the
+    consent."""
+    if request.method == "POST":
+        deleted = values_consent_withdraw(member=request.user)
+        messages.success(
+            request,
+            f"Done: {deleted} answer{'' if deleted == 1 else 's'} deleted. Suggestions now use "
+            "your profile only. You can answer again whenever you like.",
+        )
+        return redirect("matching:values")
+    if not has_values_consent(member=request.user):
+        return redirect("matching:values")
+    answered = values_progress(member=request.user)
+    return render(request, "matching/values_stop.html", {"progress": answered})
 
 
 def _statement_from(raw: str | None) -> tuple[Statement | None, bool]:
@@ -189,6 +240,8 @@ def _post(request: HttpRequest) -> HttpResponse:
                 dealbreaker=form.cleaned_data["dealbreaker"],
             )
         except ValidationError as error:
+            if getattr(error, "code", None) == "no_consent":
+                return _no_consent(request)
             # The form checks everything the model does; this is the belt to its braces
             # (and a version that changed between the two checks).
             _add_model_errors(form, error)
@@ -198,12 +251,22 @@ def _post(request: HttpRequest) -> HttpResponse:
     return _problem(request, Item(statement, form, existing))
 
 
+def _no_consent(request: HttpRequest) -> HttpResponse:
+    """A save from a page opened before consent was withdrawn (in another tab): nothing
+    is saved. With htmx the choices stay on screen and the page says why; without, the
+    page comes back asking for consent."""
+    if request.htmx:
+        return _alert(request, message=CONSENT_MESSAGE)
+    messages.error(request, CONSENT_MESSAGE)
+    return redirect("matching:values")
+
+
 def _add_model_errors(form: AnswerForm, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+    for field, texts in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, texts)
 
 
 def _done(request: HttpRequest, statement: Statement, *, answer, note: str) -> HttpResponse:

@@ -7,9 +7,9 @@ Dana, who disagrees with the one thing Avery will not compromise on.
 
   1. Before answering anything, /matches/ invites Avery to answer the values
      questions; the three colleagues are suggested on their profiles alone.
-  2. From that invitation Avery answers two statements on /me/values/, one as a
-     dealbreaker. Every change saves in place (no page load) and the progress follows;
-     a reload shows the saved choices.
+  2. From that invitation Avery reaches /me/values/, reads how answers are used and
+     agrees, then answers two statements, one as a dealbreaker. Every change saves in
+     place (no page load) and the progress follows; a reload shows the saved choices.
   3. Back on /matches/: Dana is gone (Avery's dealbreaker), Blake comes first, and his
      reason names the priorities they share, in plain words and without anyone's
      answers.
@@ -31,7 +31,7 @@ from playwright.sync_api import Locator, Page, expect
 from matching import engine
 from matching.models import Dismissal
 from matching.questionnaire import DATA
-from tests.browser.test_directory_journey import log_in, main_menu
+from tests.browser.test_directory_journey import expect_message, log_in, main_menu
 from tests.matching.people import person
 
 pytestmark = pytest.mark.browser
@@ -132,6 +132,13 @@ def test_member_answers_values_sees_reasons_and_dismisses_for_good(
     # 2. Avery answers two statements; each change saves in place.
     invitation.get_by_role("link", name="Answer the values questions").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What matters in your practice")
+    # First, how the answers are used; the questions come once Avery agrees.
+    expect(
+        page.get_by_role("heading", name="Before you start: how your answers are used")
+    ).to_be_visible()
+    expect(page.locator("#s-" + LGBTQ)).to_have_count(0)
+    page.get_by_role("button", name="I agree: use my answers for matching").click()
+    expect_message(page, "Your answers will be used only to suggest colleagues")
     page.evaluate("window.journeyDocument = true")
     progress = page.locator("#values-progress")
     expect(progress).to_contain_text("0 of 19 answered")

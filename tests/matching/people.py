@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matching.models import Answer, Questionnaire
+from matching.models import Answer, Questionnaire, ValuesConsent
 from members.models import Profile, Term
 from tests.members.factories import MemberFactory
 
@@ -33,7 +33,9 @@ def statement(key: str):
 
 
 def answer(user, key: str, choice: int, accepted: int, importance=2, dealbreaker=False):
-    """Create or change `user`'s answer (save(), so updated_at moves as in the app)."""
+    """Create or change `user`'s answer (save(), so updated_at moves as in the app),
+    with the consent the app requires first."""
+    ValuesConsent.objects.get_or_create(member=user)
     row = Answer.objects.filter(member=user, statement=statement(key)).first()
     row = row or Answer(member=user, statement=statement(key))
     row.choice, row.accepted, row.importance, row.dealbreaker = (

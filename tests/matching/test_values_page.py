@@ -26,6 +26,14 @@ URL = "/me/values/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+@pytest.fixture
+def member(member):
+    """A member who agreed that their answers may be used (test_values_consent.py covers
+    the page before that)."""
+    services.values_consent_give(member=member)
+    return member
+
+
 def statements() -> list[Statement]:
     return list(Questionnaire.objects.current().statements.order_by("position"))
 
@@ -92,6 +100,7 @@ def test_people_who_are_not_members_are_sent_to_their_status_page(client, make):
 @pytest.mark.parametrize("make", [MemberFactory, StaffFactory], ids=["member", "staff"])
 def test_members_and_staff_without_a_profile_can_answer(client, make):
     person = make()
+    services.values_consent_give(member=person)
     client.force_login(person)
     assert client.get(URL).status_code == 200
     assert client.post(URL, post_data(first())).status_code == 302
@@ -446,17 +455,17 @@ def test_the_page_makes_the_same_few_queries_however_much_is_answered(
     for statement in statements():
         Answer.objects.create(member=member, statement=statement, choice=0, accepted=1)
     assert _queries(member_client) == none
-    # Session, user and device (7, every page), then statements, answers, and the
-    # navigation's unread count.
-    with django_assert_max_num_queries(10):
+    # Session, user and device (7, every page), then consent, statements, answers, and
+    # the navigation's unread count.
+    with django_assert_max_num_queries(11):
         member_client.get(URL)
 
 
 def test_an_htmx_save_has_a_fixed_budget(member_client, django_assert_max_num_queries):
     member_client.post(URL, post_data(first()), **HTMX)
     # Most of it is full_clean() checking the answer's five named constraints (a
-    # savepoint and a SELECT each), none of which reads a table.
-    with django_assert_max_num_queries(36):
+    # savepoint and a SELECT each), none of which reads a table; one reads the consent.
+    with django_assert_max_num_queries(37):
         member_client.post(URL, post_data(first(), choice=1), **HTMX)
 
 
