@@ -123,11 +123,12 @@ def test_digest_send_due_queues_only_members_whose_morning_it_is(
     new_yorker, monkeypatch, django_capture_on_commit_callbacks
 ):
     tokyo = MemberFactory(timezone="Asia/Tokyo")
+    # 13:30 UTC on a Monday: 08:30 in New York (its morning), 22:30 in Tokyo (not).
+    # The clock is set before notifying, so the notifications are not from its future.
+    monkeypatch.setattr(services.timezone, "now", lambda: utc(2026, 11, 23, 13, 30))
     for user in (new_yorker, tokyo):
         user.notification_prefs.create(kind="welcome", channel="digest")
         services.notify(recipient=user, kind="welcome", key=f"w{user.pk}", url="/apply/")
-    # 13:30 UTC on a Monday: 08:30 in New York (its morning), 22:30 in Tokyo (not).
-    monkeypatch.setattr(services.timezone, "now", lambda: utc(2026, 11, 23, 13, 30))
     assert services.digest_send_due() == 1
     assert [m.to for m in mail.outbox] == [[new_yorker.email]]
     assert services.digest_send_due() == 0  # already sent this period
