@@ -15,8 +15,11 @@ could see (the page says what to share to get suggestions for a purpose).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import OuterRef
 
 from matching import purposes
@@ -80,8 +83,25 @@ def term_ids():
 
 
 def profile_rows(queryset) -> list[tuple]:
-    """The columns features are made of, and the profile's term ids, in one query."""
-    return list(queryset.order_by("user_id").values_list(*PROFILE_COLUMNS, term_ids()))
+    """The columns features are made of, and the profile's term ids, in one query.
+
+    Rows come as the driver returns them: at 100,000 members Django's per-row
+    converters, above all decoding every JSON telehealth list, cost as much as the
+    query. The JSON column stays text here; `features` decodes it only where it is
+    used (a location shown to members, with jurisdictions)."""
+    query = queryset.order_by("user_id").values_list(*PROFILE_COLUMNS, term_ids()).query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _codes(raw) -> list:
+    """The telehealth jurisdictions of a raw row: JSON text (or None, or, from a driver
+    that decodes JSON itself, already a list)."""
+    if not raw:
+        return []
+    return json.loads(raw) if isinstance(raw, str) else raw
 
 
 def features(rows: list[tuple], vocabulary: Vocabulary, capacity: int = 0) -> Features:
@@ -115,7 +135,7 @@ def features(rows: list[tuple], vocabulary: Vocabulary, capacity: int = 0) -> Fe
             if latitude is not None and longitude is not None:
                 lat[i], lon[i] = latitude, longitude
             mask = 0
-            for code in codes or ():
+            for code in _codes(codes):
                 if code in _JURISDICTION_BIT:
                     mask |= 1 << _JURISDICTION_BIT[code]
             telehealth[i] = mask
