@@ -1,7 +1,7 @@
 """Staff review of applications (/review/): the queue, one application with its
 checklist and history, decisions, and the license check.
 
-Every write goes through members/vetting.py; these views only translate its outcomes
+Every write goes through members/vetting/; these views only translate its outcomes
 (a decision, StaffNeedsTwoFactor, IllegalTransition, a missing reason) into pages.
 """
 

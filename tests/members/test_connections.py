@@ -1,4 +1,4 @@
-"""Connections and blocks (members/services.py, members/models.py): one connection per
+"""Connections and blocks (members/services.py, members/models/connections.py): one connection per
 pair, every transition and every illegal one, the silent decline, mutual requests, and
 the single visibility rule for blocks (User.objects.visible_to / blocked_between)."""
 

@@ -1,4 +1,4 @@
-"""The application state machine (members/vetting.py): every transition, every illegal
+"""The application state machine (members/vetting/): every transition, every illegal
 one, concurrent decisions, the two-factor rule, references, vouches, license expiry."""
 
 import threading

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo --members N --seed S`: load the demo community (see members/demo.py)."""
+"""`manage.py seed_demo --members N --seed S`: load the demo community (see members/demo/)."""
 
 import time
 

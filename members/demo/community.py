@@ -1,0 +1,221 @@
+"""Seeding the whole community: `seed_community()` makes the people (accounts,
+profiles, their terms and search documents, in bulk), then has members/demo/applications.py
+and members/demo/network.py add their applications and their connections and blocks.
+`demo_data_exists()` and `delete_demo_data()` find and remove what it made.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from members.demo.applications import _plan_applications, _save_applications
+from members.demo.data import (
+    BATCH,
+    BIO_CLOSINGS,
+    BIO_MIDDLES,
+    BIO_OPENINGS,
+    FIRST_NAMES,
+    JURISDICTIONS,
+    LAST_NAMES,
+    OFFICE_SPACE,
+    PROFESSIONS,
+    PRONOUNS,
+    REFERRALS,
+    STAGES,
+    VISIBILITY_GROUPS,
+    _cities,
+    _slug,
+    _weighted,
+)
+from members.demo.network import _save_network
+from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
+from members.directory import profile_refresh_search
+from members.models import Profile, Term, User
+
+DEMO_DOMAIN = "demo.hive.test"
+
+
+@dataclass
+class SeedResult:
+    members: int
+    applicants: int
+    lapsed: int
+    pending_applications: int = 0
+
+
+def demo_data_exists() -> bool:
+    return User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists()
+
+
+def delete_demo_data() -> int:
+    demo = User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}") | User.objects.filter(
+        email__in=DEMO_LOGINS.values()
+    )
+    count, _ = demo.delete()
+    return count
+
+
+@transaction.atomic
+def seed_community(*, members: int, seed: int) -> SeedResult:
+    """Create `members` demo people (about 3% applicants, 1% lapsed) plus the demo logins."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    password = make_password(DEMO_PASSWORD)
+    terms = {kind: list(Term.objects.filter(kind=kind)) for kind in Term.Kind.values}
+    if not terms[Term.Kind.PROFESSION] or not terms[Term.Kind.LOOKING_FOR]:
+        raise RuntimeError("The taxonomy is empty: run `manage.py migrate` first.")
+    professions = {t.slug: t for t in terms[Term.Kind.PROFESSION]}
+    profession_weights = [
+        (slug, weight) for slug, (_, _, weight) in PROFESSIONS.items() if slug in professions
+    ]
+    english = next(t for t in terms[Term.Kind.LANGUAGE] if t.slug == "english")
+    other_languages = [t for t in terms[Term.Kind.LANGUAGE] if t.slug != "english"]
+    cities = _cities()
+    city_weights = [c["population"] ** 0.5 for c in cities]
+    # Practice details and privacy come from their own stream, so adding them left
+    # the people the main seed already made (names, places, terms) unchanged.
+    practice_rng = random.Random(f"{seed}:practice")
+    jurisdiction_codes = sorted(JURISDICTIONS)
+
+    users: list[User] = []
+    profiles: list[Profile] = []
+    profile_terms: list[list[Term]] = []
+    handles: set[str] = set()
+    counts = {"applicant": 0, "lapsed": 0}
+
+    def add_person(email: str, *, status: str, is_staff: bool = False) -> None:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        base = _slug(f"{first}-{last}")
+        handle, n = base, 1
+        while handle in handles:
+            n += 1
+            handle = f"{base}-{n}"
+        handles.add(handle)
+        profession_slug = _weighted(rng, profession_weights)
+        tier, letters, _ = PROFESSIONS[profession_slug]
+        city = rng.choices(cities, weights=city_weights, k=1)[0]
+        specialties = rng.sample(terms[Term.Kind.SPECIALTY], rng.randint(2, 5))
+        modalities = rng.sample(terms[Term.Kind.MODALITY], rng.randint(1, 4))
+        populations = rng.sample(terms[Term.Kind.POPULATION], rng.randint(1, 4))
+        languages = [english]
+        if rng.random() < 0.28:
+            languages += rng.sample(other_languages, rng.randint(1, 2))
+        joined = now - timedelta(days=rng.randint(0, 900), minutes=rng.randint(0, 1439))
+        bio = " ".join(
+            [
+                rng.choice(BIO_OPENINGS).format(
+                    population=populations[0].label.split(" (")[0].lower(),
+                    specialty=specialties[0].label.lower(),
+                ),
+                rng.choice(BIO_MIDDLES).format(modality=modalities[0].label),
+                rng.choice(BIO_CLOSINGS),
+            ]
+        )
+        headline = f"{letters} · {specialties[0].label} · {populations[0].label.split(' (')[0]}"
+        looking_for = practice_rng.sample(terms[Term.Kind.LOOKING_FOR], practice_rng.randint(1, 3))
+        telehealth = []
+        if practice_rng.random() < 0.6 and city["admin1code"] in JURISDICTIONS:
+            telehealth = [city["admin1code"]]
+            if practice_rng.random() < 0.25:
+                others = [code for code in jurisdiction_codes if code != city["admin1code"]]
+                telehealth += practice_rng.sample(others, practice_rng.randint(1, 2))
+        # Most keep the defaults (members see everything); about one in ten is stricter.
+        privacy = {}
+        if practice_rng.random() < 0.1:
+            group = practice_rng.choice(VISIBILITY_GROUPS)
+            privacy[f"{group}_visibility"] = practice_rng.choice(
+                [Profile.Visibility.CONNECTIONS, Profile.Visibility.ONLY_ME]
+            )
+            privacy["listed_in_directory"] = practice_rng.random() < 0.7
+            privacy["suggest_in_matches"] = practice_rng.random() < 0.7
+        users.append(
+            User(
+                email=email,
+                password=password,
+                membership_status=status,
+                is_staff=is_staff,
+                is_superuser=is_staff,
+                date_joined=joined,
+            )
+        )
+        profiles.append(
+            Profile(
+                handle=handle,
+                display_name=f"{first} {last}",
+                pronouns=_weighted(rng, PRONOUNS),
+                headline=headline[:140],
+                bio=bio,
+                profession=professions[profession_slug],
+                credential_tier=tier,
+                credentials=letters,
+                career_stage=_weighted(rng, STAGES),
+                city=city["name"],
+                region=city["admin1code"],
+                country="US",
+                latitude=round(city["latitude"] + rng.uniform(-0.08, 0.08), 5),
+                longitude=round(city["longitude"] + rng.uniform(-0.08, 0.08), 5),
+                telehealth_jurisdictions=telehealth,
+                accepting_referrals=_weighted(practice_rng, REFERRALS),
+                office_space=_weighted(practice_rng, OFFICE_SPACE),
+                created_at=joined,
+                **privacy,
+            )
+        )
+        profile_terms.append(specialties + modalities + populations + languages + looking_for)
+
+    add_person(DEMO_LOGINS["staff"], status=User.Status.MEMBER, is_staff=True)
+    add_person(DEMO_LOGINS["member"], status=User.Status.MEMBER)
+    add_person(DEMO_LOGINS["applicant"], status=User.Status.APPLICANT)
+    for i in range(members):
+        roll = rng.random()
+        if roll < 0.03:
+            status = User.Status.APPLICANT
+            counts["applicant"] += 1
+        elif roll < 0.04:
+            status = User.Status.LAPSED
+            counts["lapsed"] += 1
+        else:
+            status = User.Status.MEMBER
+        add_person(f"member{i:06d}@{DEMO_DOMAIN}", status=status)
+
+    plans = _plan_applications(
+        random.Random(f"{seed}:applications"), users=users, profiles=profiles, now=now
+    )
+    User.objects.bulk_create(users, batch_size=BATCH)
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+        batch_size=BATCH,
+    )
+    # Applicants have no profile yet: it is created when they are approved.
+    keep = [i for i, u in enumerate(users) if u.membership_status != User.Status.APPLICANT]
+    for i in keep:
+        profiles[i].user = users[i]
+    Profile.objects.bulk_create([profiles[i] for i in keep], batch_size=BATCH)
+    through = Profile.terms.through
+    through.objects.bulk_create(
+        [
+            through(profile_id=profiles[i].pk, term_id=term.pk)
+            for i in keep
+            for term in profile_terms[i]
+        ],
+        batch_size=BATCH * 5,
+    )
+    # bulk_create skips every service, so the directory's search documents are built
+    # here, in one UPDATE for all the new profiles.
+    profile_refresh_search(profiles[i].pk for i in keep)
+    _save_applications(plans, users=users)
+    # Its own random stream, so the network left everyone above unchanged.
+    _save_network(random.Random(f"{seed}:network"), users=users, profiles=profiles, now=now)
+    return SeedResult(
+        members=members - counts["applicant"] - counts["lapsed"],
+        applicants=counts["applicant"],
+        lapsed=counts["lapsed"],
+        pending_applications=sum(1 for plan in plans if plan.application.waiting_for_review),
+    )

@@ -1,0 +1,69 @@
+"""Accounts, the membership status that gates the community, and the practice profile.
+
+- accounts.py: User (log in by email; membership status), UserManager and
+  UserQuerySet (`visible_to`, the one block rule), time zone validation, AuditEvent.
+- profiles.py: Term (the controlled vocabularies), Profile, HandleRedirect, the handle
+  and telehealth jurisdiction validators, RESERVED_HANDLES, US_JURISDICTIONS.
+- applications.py: Application, Reference, Vouch, ApplicationEvent, GUIDELINES_VERSION.
+- connections.py: Connection, Block, their querysets, `blocked_between`.
+
+Everything is re-exported here, so code and migrations import from `members.models`.
+"""
+
+from members.models.accounts import (
+    AuditEvent,
+    User,
+    UserManager,
+    UserQuerySet,
+    _known_timezones,
+    validate_timezone,
+)
+from members.models.applications import (
+    GUIDELINES_VERSION,
+    Application,
+    ApplicationEvent,
+    Reference,
+    Vouch,
+)
+from members.models.connections import (
+    Block,
+    BlockQuerySet,
+    Connection,
+    ConnectionQuerySet,
+    blocked_between,
+)
+from members.models.profiles import (
+    RESERVED_HANDLES,
+    US_JURISDICTIONS,
+    HandleRedirect,
+    Profile,
+    Term,
+    validate_handle,
+    validate_jurisdictions,
+)
+
+__all__ = [
+    "GUIDELINES_VERSION",
+    "RESERVED_HANDLES",
+    "US_JURISDICTIONS",
+    "Application",
+    "ApplicationEvent",
+    "AuditEvent",
+    "Block",
+    "BlockQuerySet",
+    "Connection",
+    "ConnectionQuerySet",
+    "HandleRedirect",
+    "Profile",
+    "Reference",
+    "Term",
+    "User",
+    "UserManager",
+    "UserQuerySet",
+    "Vouch",
+    "_known_timezones",
+    "blocked_between",
+    "validate_handle",
+    "validate_jurisdictions",
+    "validate_timezone",
+]

@@ -1,0 +1,191 @@
+"""Accounts: the User (who logs in by email) and the membership status that gates the
+community, its manager with the one block rule (`User.objects.visible_to`), the time
+zone every time is shown in, and the append-only audit log of security events.
+
+Approval is a membership status, not `is_active`: `is_active=False` means suspended at
+the account level (nobody can log in), and allauth never changes it.
+"""
+
+from __future__ import annotations
+
+import functools
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+@functools.cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in _known_timezones():
+        raise ValidationError(f"“{value}” is not a time zone we know.")
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> UserQuerySet:
+        """The people `viewer` may see at all: everyone except those in a block with
+        them, in either direction (SPEC §2: "a member who blocked you, or whom you
+        blocked, does not exist for you anywhere").
+
+        This is the one rule every list of people uses (directory, matches, groups,
+        attendees, messaging), so it is a NOT EXISTS subquery: one query, composable
+        with any other filter. It deals only with blocks: it does not drop the viewer
+        themself, nor check membership status or privacy switches; callers add those.
+        """
+        if viewer is None or not viewer.is_authenticated:
+            return self.all()
+        from members.models.connections import Block  # connections imports User from here
+
+        return self.filter(~models.Exists(Block.objects.between(viewer, models.OuterRef("pk"))))
+
+
+# Built on the QuerySet so `User.objects.visible_to(...)` chains; keeps its own name
+# (not a from_queryset() class), so migrations that refer to it are unchanged.
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("membership_status", User.Status.MEMBER)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    """A person with a Hive account. Log in by email; there is no username."""
+
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        MEMBER = "member", "Member"
+        LAPSED = "lapsed", "Lapsed (license needs re-verification)"
+        SUSPENDED = "suspended", "Suspended"
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    membership_status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.APPLICANT, db_index=True
+    )
+    # IANA name, e.g. "America/Chicago". Taken from the browser at sign-up; every time
+    # shown to this person (pages, emails, calendar files) is converted to it.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        indexes = [
+            # Who the directory may list, checked for each candidate from the index alone.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(membership_status="member", is_active=True),
+                name="members_user_good_standing",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="%(app_label)s_%(class)s_unique_email_ci",
+                violation_error_message="An account with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """This person's time zone (UTC if the stored name is unknown)."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ValueError, KeyError):
+            return ZoneInfo("UTC")
+
+    @property
+    def is_member(self) -> bool:
+        """True for an approved member in good standing: the only people who see the community."""
+        return self.is_active and self.membership_status == self.Status.MEMBER
+
+    @property
+    def role(self) -> str:
+        """visitor / applicant / member / staff, as the navigation and access rules see it."""
+        if not self.is_authenticated:
+            return "visitor"
+        if self.is_staff:
+            return "staff"
+        return "member" if self.is_member else "applicant"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a security-relevant event (stored in UTC).
+
+    Rows are only ever inserted: there is no edit in the admin and `save()` refuses to
+    overwrite an existing row, so the log can be trusted as a history.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        LOGOUT = "logout", "Logged out"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        EMAIL_ADDED = "email_added", "Email address added"
+        EMAIL_REMOVED = "email_removed", "Email address removed"
+        EMAIL_CHANGED = "email_changed", "Primary email changed"
+        MFA_ADDED = "mfa_added", "Two-factor method added"
+        MFA_REMOVED = "mfa_removed", "Two-factor method removed"
+        MFA_RESET = "mfa_reset", "Recovery codes regenerated"
+        MFA_FAILED = "mfa_failed", "Wrong two-factor code"
+        APPLICATION_DECIDED = "application_decided", "Application decided"
+        SUSPENDED = "suspended", "Account suspended"
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["subject", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S}Z {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,155 @@
+"""Connections and blocks: one row per pair of members for a connection or a request,
+and the blocks that make two people not exist for each other (read through
+`User.objects.visible_to()` or `blocked_between()`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from members.models.accounts import User
+
+
+class ConnectionQuerySet(models.QuerySet):
+    def involving(self, user) -> ConnectionQuerySet:
+        return self.filter(models.Q(user_a=user) | models.Q(user_b=user))
+
+    def between(self, a, b) -> ConnectionQuerySet:
+        """The (at most one) connection or request between two people, either order."""
+        low, high = sorted([_pk(a), _pk(b)])
+        return self.filter(user_a_id=low, user_b_id=high)
+
+    def accepted_ids_of(self, user) -> models.QuerySet:
+        """The user ids of `user`'s accepted connections (a flat values_list)."""
+        pk = _pk(user)
+        return (
+            self.involving(pk)
+            .filter(status=self.model.Status.ACCEPTED)
+            .annotate(
+                other=models.Case(
+                    models.When(user_a_id=pk, then=models.F("user_b_id")),
+                    default=models.F("user_a_id"),
+                )
+            )
+            .values_list("other", flat=True)
+        )
+
+
+class Connection(models.Model):
+    """A connection between two members, or a request for one.
+
+    One row per pair: the two people are stored in id order (user_a < user_b), so A→B
+    and B→A are the same row and the unique constraint covers both directions.
+    `requested_by` says who asked. Declining, withdrawing and removing delete the row
+    (nothing is kept, so a declined request leaves no trace the sender could see).
+    Changes go through the services in members/services.py.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        ACCEPTED = "accepted", "Connected"
+
+    user_a = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    user_b = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_a", "user_b"],
+                name="%(app_label)s_%(class)s_one_per_pair",
+                violation_error_message="These two members already have a connection or a request.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user_a__lt=models.F("user_b")),
+                name="%(app_label)s_%(class)s_pair_ordered",
+                violation_error_message="A connection joins two different members, stored "
+                "in id order.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_by=models.F("user_a"))
+                | models.Q(requested_by=models.F("user_b")),
+                name="%(app_label)s_%(class)s_requested_by_a_party",
+                violation_error_message="Only one of the two members can ask to connect.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="requested", accepted_at__isnull=True)
+                | models.Q(status="accepted", accepted_at__isnull=False),
+                name="%(app_label)s_%(class)s_accepted_at_matches_status",
+                violation_error_message="An accepted connection records when it was accepted.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_a_id}–{self.user_b_id} ({self.status})"
+
+    @classmethod
+    def for_pair(cls, a, b, **fields) -> Connection:
+        """An unsaved connection between `a` and `b`, with the pair in id order."""
+        low, high = sorted([a, b], key=_pk)
+        return cls(user_a=low, user_b=high, **fields)
+
+    @property
+    def recipient_id(self) -> int:
+        """Who was asked (the side that did not send the request)."""
+        return self.user_b_id if self.requested_by_id == self.user_a_id else self.user_a_id
+
+    def involves(self, user) -> bool:
+        return _pk(user) in (self.user_a_id, self.user_b_id)
+
+    def other_id(self, user) -> int:
+        return self.user_b_id if _pk(user) == self.user_a_id else self.user_a_id
+
+
+class BlockQuerySet(models.QuerySet):
+    def between(self, a, b) -> BlockQuerySet:
+        """Blocks between two people in either direction. `b` may be an OuterRef."""
+        return self.filter(models.Q(blocker=a, blocked=b) | models.Q(blocker=b, blocked=a))
+
+
+class Block(models.Model):
+    """`blocker` blocked `blocked`: from then on neither exists for the other.
+
+    Read the rule through `User.objects.visible_to()` or `blocked_between()`, never by
+    querying this table by hand.
+    """
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BlockQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blocker", "blocked"],
+                name="%(app_label)s_%(class)s_once_per_pair",
+                violation_error_message="You have already blocked this member.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")),
+                name="%(app_label)s_%(class)s_not_self",
+                violation_error_message="You cannot block yourself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocked {self.blocked_id}"
+
+
+def blocked_between(a, b) -> bool:
+    """True if either of the two people blocked the other (the access-check form of
+    `User.objects.visible_to`, for one profile, message or invitation)."""
+    return Block.objects.between(a, b).exists()
+
+
+def _pk(user_or_id) -> int:
+    return getattr(user_or_id, "pk", user_or_id)

@@ -1,0 +1,133 @@
+"""The applicant's side before submission: the application (created as an empty draft
+with two reference slots the first time it is opened), what it still needs before it
+can go in, and saving what the applicant typed while it is editable.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import GUIDELINES_VERSION, Application, Profile, Reference, User
+from members.validators import validate_npi
+from members.vetting.states import IllegalTransition, S
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def application_for(user: User) -> Application:
+    """The user's application, created (as an empty draft, with two reference slots)
+    the first time they open it."""
+    application, created = Application.objects.get_or_create(user=user)
+    if created:
+        Reference.objects.bulk_create(
+            [Reference(application=application, position=p) for p in (1, 2)]
+        )
+    return application
+
+
+def missing_for_submission(application: Application) -> dict[str, str]:
+    """Field → message for everything still needed before the application can go in."""
+    missing: dict[str, str] = {}
+    required = {
+        "legal_name": "Your legal name, as on your license.",
+        "display_name": "The name colleagues will see.",
+        "profession": "Your profession.",
+        "credential_tier": "Your credential tier.",
+        "license_type": "Your license type.",
+        "license_number": "Your license number.",
+        "license_jurisdiction": "The state or jurisdiction that issued your license.",
+        "license_expiry": "Your license's expiry date.",
+        "practice_setting": "Your practice setting.",
+        "city": "The city you practise in.",
+        "why_join": "A few words on why you want to join.",
+    }
+    for field, message in required.items():
+        if not getattr(application, field):
+            missing[field] = message
+    if application.credential_tier == "associate" and not application.supervisor_name:
+        missing["supervisor_name"] = "Your supervisor's name (pre-licensed associates)."
+    if application.license_expiry and application.license_expiry <= timezone.localdate():
+        missing["license_expiry"] = "This license has expired: enter your current license."
+    if application.npi:
+        try:
+            validate_npi(application.npi)
+        except ValidationError as error:
+            missing["npi"] = error.messages[0]
+    if application.guidelines_version != GUIDELINES_VERSION:
+        missing["accept_guidelines"] = "Please read and accept the current community guidelines."
+    emails = set()
+    for reference in application.references.all():
+        prefix = f"reference_{reference.position}"
+        if not (reference.name and reference.email and reference.relationship):
+            missing[prefix] = "Each reference needs a name, an email and how they know you."
+        elif reference.email.lower() == application.user.email.lower():
+            missing[prefix] = "A reference must be someone other than you."
+        elif reference.email.lower() in emails:
+            missing[prefix] = "Please name two different people as references."
+        emails.add(reference.email.lower())
+    return missing
+
+
+# --- Drafts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    application: Application,
+    values: dict,
+    references: dict[int, dict[str, str]],
+    accept_guidelines: bool | None,
+) -> tuple[Application, set[str]]:
+    """Save what the applicant typed (only the valid fields: the caller leaves the rest
+    out) to a draft or a changes-requested application. Returns the application and the
+    names saved (field names, "reference_<n>_<part>", "accept_guidelines").
+
+    The row is locked and must still be editable: an autosave that arrives after the
+    application was submitted changes nothing (IllegalTransition).
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise IllegalTransition("This application has been sent: it can't be changed now.")
+    before = {name: getattr(application, name) for name in values}
+    saved = set(values)
+    for name, value in values.items():
+        setattr(application, name, value)
+    if (
+        application.status != S.DRAFT
+        and application.credential_tier == Profile.Tier.ASSOCIATE
+        and not application.supervisor_name
+    ):  # the database requires a supervisor once submitted: keep the tier for later
+        for name in ("credential_tier", "supervisor_name"):
+            if name in before:
+                setattr(application, name, before[name])
+                saved.discard(name)
+    update = [*(saved & set(values)), "updated_at"]
+    if accept_guidelines is not None:
+        saved.add("accept_guidelines")
+        if not accept_guidelines:
+            application.guidelines_version, application.guidelines_accepted_at = "", None
+        elif application.guidelines_version != GUIDELINES_VERSION:
+            application.guidelines_version = GUIDELINES_VERSION
+            application.guidelines_accepted_at = timezone.now()
+        update += ["guidelines_version", "guidelines_accepted_at"]
+    application.save(update_fields=update)
+    for position, parts in references.items():
+        reference, _ = Reference.objects.select_for_update().get_or_create(
+            application=application, position=position
+        )
+        changed = [part for part, value in parts.items() if getattr(reference, part) != value]
+        for part in changed:
+            setattr(reference, part, parts[part])
+        saved |= {f"reference_{position}_{part}" for part in parts}
+        if "email" in changed:
+            # Someone else now: their answer (and link) must come from them.
+            reference.status = Reference.Status.PENDING
+            reference.comment = ""
+            reference.requested_at = reference.responded_at = None
+            changed += ["status", "comment", "requested_at", "responded_at"]
+        if changed:
+            reference.save(update_fields=changed)
+    return application, saved

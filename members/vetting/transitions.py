@@ -1,0 +1,257 @@
+"""The transitions, one function per transition: submit (and resubmit), request
+changes, approve (or reinstate), reject, lapse and suspend. Each locks the row, checks
+the state it starts from, appends an ApplicationEvent and tells the applicant.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from members.models import Application, AuditEvent, Profile, Reference, User
+from members.services import audit_record
+from members.vetting.checklist import reference_request_send
+from members.vetting.drafts import missing_for_submission
+from members.vetting.states import IllegalTransition, S, _locked, _move, _require_deciding_staff
+from notifications.services import notify
+
+
+def _tell_applicant(application: Application, *, headline: str, message: str = "") -> None:
+    notify(
+        recipient=application.user,
+        kind="application_update",
+        key=f"application_update:{application.pk}:{application.events.count()}",
+        context={"headline": headline, "message": message},
+        url=reverse("members:status"),
+    )
+
+
+def _notify_expiry(application: Application, *, days_left: int) -> None:
+    notify(
+        recipient=application.user,
+        kind="license_expiry",
+        key=f"license_expiry:{application.pk}:{application.license_expiry}:{days_left}",
+        context={
+            "days_left": days_left,
+            "license_type": application.license_type,
+            "jurisdiction": application.license_jurisdiction,
+            "expiry": application.license_expiry.strftime("%B %-d, %Y"),
+        },
+        url=reverse("members:status"),
+    )
+
+
+@transaction.atomic
+def application_submit(*, application: Application) -> Application:
+    """draft → submitted, or changes requested → resubmitted, once complete."""
+    application = _locked(application.pk)
+    if application.status == S.CHANGES_REQUESTED:
+        allowed, to, action = {S.CHANGES_REQUESTED}, S.RESUBMITTED, "resubmitted"
+    else:
+        allowed, to, action = {S.DRAFT}, S.SUBMITTED, "submitted"
+    if application.status not in allowed:
+        raise IllegalTransition("This application has already been submitted.")
+    missing = missing_for_submission(application)
+    if missing:
+        raise ValidationError(missing)
+    application.submitted_at = timezone.now()
+    application.save(update_fields=["submitted_at"])
+    _move(application, allowed_from=allowed, to=to, action=action, actor=application.user)
+    for reference in application.references.filter(requested_at__isnull=True):
+        transaction.on_commit(lambda pk=reference.pk: reference_request_send(reference_id=pk))
+    _invite_members_to_vouch(application)
+    return application
+
+
+def _invite_members_to_vouch(application: Application) -> None:
+    """A reference who is already a member in good standing can vouch in Hive instead of
+    answering the email: tell them in-app, once per application and member."""
+    for reference in application.references.filter(status=Reference.Status.PENDING):
+        member = (
+            User.objects.filter(
+                Q(email__iexact=reference.email)
+                | Q(emailaddress__email__iexact=reference.email, emailaddress__verified=True),
+                is_active=True,
+                membership_status=User.Status.MEMBER,
+            )
+            .exclude(pk=application.user_id)
+            .distinct()
+            .first()
+        )
+        if member is None:
+            continue
+        notify(
+            recipient=member,
+            kind="vouch_request",
+            key=f"vouch_request:{application.pk}:{member.pk}",
+            context={
+                "applicant": application.display_name or application.legal_name,
+                "relationship": reference.relationship,
+            },
+            url=reverse("members:vouch", args=[application.pk]),
+        )
+
+
+@transaction.atomic
+def application_request_changes(
+    *, application: Application, reviewer: User, message: str
+) -> Application:
+    """submitted/resubmitted → changes requested, with a message to the applicant."""
+    _require_deciding_staff(reviewer)
+    if not message.strip():
+        raise ValidationError({"message": "Tell the applicant what to change."})
+    application = _locked(application.pk)
+    _move(
+        application,
+        allowed_from={S.SUBMITTED, S.RESUBMITTED},
+        to=S.CHANGES_REQUESTED,
+        action="changes_requested",
+        actor=reviewer,
+        message=message,
+    )
+    application.staff_message = message
+    application.save(update_fields=["staff_message"])
+    _tell_applicant(
+        application, headline="Staff asked for changes to your application", message=message
+    )
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application: Application, reviewer: User, note: str = "") -> Application:
+    """submitted/resubmitted (or lapsed, after re-verification) → approved: the person
+    becomes a member, with an (empty) profile on first approval."""
+    _require_deciding_staff(reviewer)
+    application = _locked(application.pk)
+    was_lapsed = application.status == S.LAPSED
+    if was_lapsed and not (
+        application.license_verified_at
+        and application.renewal_submitted_at
+        and application.license_verified_at >= application.renewal_submitted_at
+    ):
+        raise ValidationError({"message": "Look up the renewed license before reinstating."})
+    _move(
+        application,
+        allowed_from={S.SUBMITTED, S.RESUBMITTED, S.LAPSED},
+        to=S.APPROVED,
+        action="reinstated" if was_lapsed else "approved",
+        actor=reviewer,
+        message=note,
+    )
+    application.decided_at = timezone.now()
+    application.staff_message = ""
+    application.renewal_submitted_at = None
+    application.save(update_fields=["decided_at", "staff_message", "renewal_submitted_at"])
+    user = application.user
+    user.membership_status = User.Status.MEMBER
+    user.save(update_fields=["membership_status"])
+    if not Profile.objects.filter(user=user).exists():
+        Profile.objects.create(
+            user=user,
+            handle=_unique_handle(application.display_name or user.email.split("@")[0]),
+            display_name=application.display_name,
+            pronouns=application.pronouns,
+            profession=application.profession,
+            credential_tier=application.credential_tier,
+            credentials=application.license_type,
+            city=application.city,
+        )
+    audit_record(
+        action=AuditEvent.Action.APPLICATION_DECIDED,
+        subject=user,
+        actor=reviewer,
+        reason=note,
+        data={"application": application.pk, "decision": "approved"},
+    )
+    _tell_applicant(
+        application,
+        headline="Welcome: your license is verified and you are a member of Hive"
+        if was_lapsed
+        else "Your application is approved: welcome to Hive",
+        message=note,
+    )
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application: Application, reviewer: User, reason: str) -> Application:
+    """submitted/resubmitted → rejected, with the reason the applicant will read."""
+    _require_deciding_staff(reviewer)
+    if not reason.strip():
+        raise ValidationError({"message": "Give the applicant a reason."})
+    application = _locked(application.pk)
+    _move(
+        application,
+        allowed_from={S.SUBMITTED, S.RESUBMITTED},
+        to=S.REJECTED,
+        action="rejected",
+        actor=reviewer,
+        message=reason,
+    )
+    application.decided_at = timezone.now()
+    application.staff_message = reason
+    application.save(update_fields=["decided_at", "staff_message"])
+    audit_record(
+        action=AuditEvent.Action.APPLICATION_DECIDED,
+        subject=application.user,
+        actor=reviewer,
+        reason=reason,
+        data={"application": application.pk, "decision": "rejected"},
+    )
+    _tell_applicant(application, headline="Your application was not approved", message=reason)
+    return application
+
+
+@transaction.atomic
+def application_lapse(*, application: Application) -> Application:
+    """approved → lapsed, when the license has expired (periodic task)."""
+    application = _locked(application.pk)
+    _move(application, allowed_from={S.APPROVED}, to=S.LAPSED, action="lapsed", actor=None,
+          message=f"License expired on {application.license_expiry:%Y-%m-%d}.")  # fmt: skip
+    user = application.user
+    user.membership_status = User.Status.LAPSED
+    user.save(update_fields=["membership_status"])
+    _notify_expiry(application, days_left=0)
+    return application
+
+
+@transaction.atomic
+def application_suspend(*, application: Application, reviewer: User, reason: str) -> Application:
+    """any → suspended (staff). The person sees only their status page."""
+    _require_deciding_staff(reviewer)
+    if not reason.strip():
+        raise ValidationError({"message": "Record why the account is suspended."})
+    application = _locked(application.pk)
+    _move(
+        application,
+        allowed_from=set(S.values) - {S.SUSPENDED},
+        to=S.SUSPENDED,
+        action="suspended",
+        actor=reviewer,
+        message=reason,
+    )
+    user = application.user
+    user.membership_status = User.Status.SUSPENDED
+    user.save(update_fields=["membership_status"])
+    audit_record(
+        action=AuditEvent.Action.SUSPENDED,
+        subject=user,
+        actor=reviewer,
+        reason=reason,
+        data={"application": application.pk},
+    )
+    _tell_applicant(application, headline="Your Hive account is suspended", message=reason)
+    return application
+
+
+def _unique_handle(name: str) -> str:
+    base = slugify(name)[:32] or "member"
+    handle, n = base, 1
+    while Profile.objects.filter(handle=handle).exists():
+        n += 1
+        handle = f"{base}-{n}"
+    return handle
