@@ -417,3 +417,26 @@ def test_the_binary_copy_reads_integer_columns_exactly(viewer):
     assert table.dtype == np.int64 and table.tolist() == [[viewer.pk, 0b101, 3]]
     none = Answer.objects.filter(pk=-1).values_list("member_id", "accepted")
     assert engine._bigint_columns(none, 2).shape == (0, 2)
+
+
+def test_a_build_hands_the_memory_it_freed_back_to_the_system(viewer, monkeypatch):
+    """engine._give_back_memory: without it each web process keeps the build's
+    temporaries (~150 MB at 100,000 members) as heap it never uses again."""
+    events = []
+    load = engine._load
+
+    def loading():
+        snap = load()
+        events.append("loaded")
+        return snap
+
+    class FakeLibc:
+        def malloc_trim(self, pad):
+            events.append(f"trimmed({pad})")
+
+    monkeypatch.setattr(engine, "_load", loading)
+    monkeypatch.setattr(engine, "_LIBC", FakeLibc())
+    snap = engine.build()
+    assert events == ["loaded", "trimmed(0)"] and viewer.pk in snap.row_of
+    monkeypatch.setattr(engine, "_LIBC", None)  # a C library without malloc_trim
+    assert viewer.pk in engine.build().row_of
