@@ -9,12 +9,12 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hive.http import local_next
 from members import services
 from members.access import member_required
 from members.models import (
@@ -160,11 +160,9 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
 
 def _back(request: HttpRequest, profile: Profile | None = None) -> HttpResponse:
     """Back to where the action was taken (a safe local `next`), else the profile."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    target = local_next(request)
+    if target:
+        return HttpResponseRedirect(target)
     if profile is not None:
         return redirect("members:profile", handle=profile.handle)
     return redirect("members:connections")

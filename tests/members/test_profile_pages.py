@@ -198,10 +198,15 @@ def test_decline_from_connections_page_goes_back_there(client, owner):
     assert not Connection.objects.between(viewer, owner).exists()
 
 
-def test_unsafe_next_is_ignored(client, owner):
+@pytest.mark.parametrize(
+    "target",
+    # Other sites, then bare words that redirect() would look up as view names (a 500).
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "nan", "-1", "ü", ""],
+)
+def test_unsafe_next_is_ignored(client, owner, target):
     viewer = MemberFactory()
-    response = login(client, viewer).post(url(action="connect"), {"next": "https://evil.example/"})
-    assert response.url == url()
+    response = login(client, viewer).post(url(action="connect"), {"next": target})
+    assert response.status_code == 302 and response.url == url()
 
 
 def test_block_confirms_first_then_blocks_and_unblocks(client, owner):

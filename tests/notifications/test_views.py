@@ -94,6 +94,21 @@ def test_mark_all_read(member_client, member):
     assert mine_elsewhere.read_at is None
 
 
+@pytest.mark.parametrize(
+    "target, lands_on",
+    [
+        ("/directory/?q=trauma", "/directory/?q=trauma"),
+        ("https://evil.example/", "/notifications/"),
+        ("//evil.example/", "/notifications/"),
+        ("ü", "/notifications/"),  # a bare word is not taken for a view name (was a 500)
+        ("nan", "/notifications/"),
+    ],
+)
+def test_mark_all_read_goes_back_only_to_a_page_of_this_site(member_client, target, lands_on):
+    response = member_client.post(reverse("notifications:read_all"), {"next": target})
+    assert response.status_code == 302 and response.url == lands_on
+
+
 def test_badge_fragment_for_htmx_polling(member_client, member):
     NotificationFactory.create_batch(2, recipient=member)
     response = member_client.get(reverse("notifications:badge"), HTTP_HX_REQUEST="true")

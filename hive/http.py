@@ -1,0 +1,22 @@
+"""Small request helpers shared by the apps."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def local_next(request: HttpRequest, field: str = "next") -> str | None:
+    """The posted `next` if it is a path on this site ("/…"), else None.
+
+    Only a path is accepted: a bare word ("nan") would otherwise be taken by
+    `redirect()` for a view name and end in a 500, and "//host" or "/\\host" would
+    leave the site."""
+    target = request.POST.get(field, "")
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target

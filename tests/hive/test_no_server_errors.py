@@ -1,0 +1,115 @@
+"""No request ends in a 500: every route of ours, in every role, with hostile input.
+
+Each route is opened (GET) by each role; the names of the fields on the page it renders
+are collected, and then every one of them (plus names our views read from the query
+string or the body) is sent a series of awkward values, by GET and by POST. Whatever
+a view answers (a form error, a 404, a redirect), it must not be a server error. A new
+route is covered as soon as it is in the URLconf; a route left out needs a reason below.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from matching import services as matching_services
+from tests.matching.people import answer, person
+from tests.members.application_factories import ApplicationFactory
+from tests.members.factories import StaffFactory
+from tests.notifications.factories import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+# Not ours to test (allauth's and the admin's own views), or only wired in DEBUG.
+SKIPPED_PREFIXES = ("accounts/", "admin/", "dev/")
+# Names our views read without a form field on the page.
+EXTRA_NAMES = ("next", "page", "purpose", "kind", "statement", "action", "q", "as", "open")
+AWKWARD = (
+    "",
+    "nan",  # a bare word: taken for a view name by redirect() unless checked
+    "-1",
+    "99999999999999999999",
+    "x" * 3000,
+    "ü%00\u202e",
+)
+FIELD_NAME = re.compile(r'\bname="([^"]+)"')
+
+
+def routes():
+    """(route, pattern) for every URL pattern outside the skipped prefixes."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern)
+
+    return [r for r in walk(get_resolver().url_patterns) if not r.startswith(SKIPPED_PREFIXES)]
+
+
+@pytest.fixture
+def people(settings):
+    settings.HIVE_BROWSING_LIMITS = {"directory": 10_000, "profile": 10_000}
+    member = person("Mira Member", place="oakland", looking_for=["coffee-dates"])
+    other = person("Otto Other", place="berkeley", looking_for=["coffee-dates"])
+    matching_services.values_consent_give(member=member)
+    answer(member, "harm-reduction", 0, 0b1)
+    application = ApplicationFactory()
+    return {
+        "visitor": None,
+        "applicant": application.user,
+        "member": member,
+        "staff": StaffFactory(),
+        "values": {
+            "handle": other.profile.handle,
+            "application_id": str(application.pk),
+            "notification_id": str(NotificationFactory(recipient=member).pk),
+            "token": "not-a-token",
+            "size": "96",
+            "name": "x",
+        },
+    }
+
+
+def concrete(route: str, values: dict) -> str:
+    """The route with each <converter:name> filled from `values`."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), route)
+
+
+def test_routes_are_found():
+    found = routes()
+    assert "matches/" in found and "members/<slug:handle>/connect/" in found
+    assert not any(route.startswith("admin/") for route in found)
+
+
+def test_no_route_answers_a_server_error(people):
+    failures = []
+    for role in ("visitor", "applicant", "member", "staff"):
+        client = Client()  # raises the view's exception instead of rendering a 500
+        if people[role] is not None:
+            client.force_login(people[role])
+        for route in routes():
+            url = concrete(route, people["values"])
+            names = set(EXTRA_NAMES)
+            methods = ["get", "post"]
+            for method, value in [("get", None)] + [(m, v) for v in AWKWARD for m in methods]:
+                if method not in methods:
+                    continue
+                payload = {} if value is None else dict.fromkeys(sorted(names), value)
+                try:
+                    response = getattr(client, method)(url, payload)
+                except Exception as error:  # noqa: BLE001 - reported below, all at once
+                    failures.append(f"{role} {method.upper()} {url} {value!r:.20}: {error!r}")
+                    continue
+                if response.status_code >= 500:
+                    failures.append(f"{role} {method.upper()} {url} {value!r:.20}: {response}")
+                elif response.status_code == 405:
+                    methods.remove(method)  # this route takes no such request at all
+                elif value is None and response.status_code == 200:
+                    page = response.content.decode(errors="replace")
+                    names |= set(FIELD_NAME.findall(page)) - {"csrfmiddlewaretoken"}
+    assert failures == []
