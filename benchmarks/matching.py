@@ -289,7 +289,7 @@ def settle() -> None:
 
 
 def build_section() -> None:
-    from matching import engine, features
+    from matching import answer_columns, engine, features
 
     engine.reset()
     gc.collect()
@@ -301,7 +301,7 @@ def build_section() -> None:
     rss_warm = memory_kb()
     gc.collect()
     profiles_ms = timed(features.profile_rows, features.eligible_profiles())[0]
-    answers_ms = timed(engine._answer_columns, snap.statement_column)[0]
+    answers_ms = timed(answer_columns.read, snap.statement_column)[0]
     gc.collect()
     tracemalloc.start()
     kept = engine.build()

@@ -69,12 +69,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import DatabaseError, connection, connections
-from django.db.models import F, IntegerField
-from django.db.models.functions import Cast
+from django.db import DatabaseError, connections
 from django.utils import timezone
 
-from matching import features, freshness, purposes, scoring
+from matching import answer_columns, features, freshness, purposes, scoring
 from matching.models import Answer, Questionnaire, Statement
 from matching.purposes import Features, Member, Vocabulary
 from members.models import Profile, User
@@ -161,68 +159,6 @@ def _answered_bits(choice_bit: np.ndarray) -> np.ndarray:
     return ((choice_bit[:, :columns] != 0) * weights).sum(axis=1, dtype=np.uint64)
 
 
-# An answer packed into one integer by the database: statement id, then choice (3 bits),
-# accepted (8), importance (2), dealbreaker (1). Two Python ints per answer instead of
-# six halves the cost of reading ~1.7 million answers at 100,000 members.
-_PACKED = (
-    F("statement_id") * (1 << 14)
-    + F("choice") * (1 << 11)
-    + F("accepted") * (1 << 3)
-    + F("importance") * 2
-    + Cast("dealbreaker", IntegerField())
-)
-assert scoring.MAX_OPTIONS <= 8 and len(scoring.WEIGHTS) <= 4  # the bit widths above
-
-
-def _bigint_columns(queryset, width: int) -> np.ndarray:
-    """The queryset's rows (`width` non-null integer columns) as an (n, width) int64
-    array, with no Python object per row or per value.
-
-    PostgreSQL packs every value as 8 big-endian bytes (`int8send`) into one bytea
-    (`string_agg`), which numpy reads in place. At 100,000 members the answers are ~1.7
-    million rows: as Python tuples (fetchall) they took ~280 MB at peak and ~0.8 s to
-    become arrays; packed, ~55 MB and ~0.3 s. (A binary COPY would avoid the aggregate,
-    but the driver hands COPY data back one row at a time.) A bytea holds up to 1 GB:
-    some 60 million answers, far beyond any plausible membership."""
-    sql, params = queryset.query.sql_with_params()
-    names = [f"c{i}" for i in range(width)]
-    packed = " || ".join(f"int8send({name}::bigint)" for name in names)
-    # Django compiled `sql` (the values travel in `params`); the names are ours.
-    query = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS t({', '.join(names)})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        (data,) = cursor.fetchone()
-    if data is None:  # no rows
-        return np.zeros((0, width), np.int64)
-    return np.frombuffer(data, dtype=">i8").astype(np.int64).reshape(-1, width)
-
-
-def _answer_columns(statement_column: dict[int, int], member_ids=None):
-    """Answers to the given statements (all members', or `member_ids`'), as numpy
-    columns: member id, column, choice, accepted, importance, dealbreaker. One query,
-    filtered on the statement ids alone (no join): eligibility is the caller's mask."""
-    rows = Answer.objects.filter(statement_id__in=list(statement_column))
-    if member_ids is not None:
-        rows = rows.filter(member_id__in=list(member_ids))
-    if statement_column:
-        table = _bigint_columns(rows.values_list("member_id", _PACKED).order_by(), 2)
-    else:
-        table = np.zeros((0, 2), np.int64)
-    packed = table[:, 1]
-    # Statement ids to columns through a lookup table: ids are small and dense.
-    lookup = np.full(max(statement_column, default=0) + 1, -1, np.int64)
-    for statement_id, column in statement_column.items():
-        lookup[statement_id] = column
-    return (
-        table[:, 0],
-        lookup[packed >> 14],
-        (packed >> 11) & 0b111,
-        (packed >> 3) & 0xFF,
-        (packed >> 1) & 0b11,
-        (packed & 1) != 0,
-    )
-
-
 # --- Building and patching ---------------------------------------------------------------
 
 
@@ -276,7 +212,7 @@ def _load() -> MatchingSnapshot:
     # The rows (~70 MB of Python objects at 100,000 members) go before the answers are
     # read, so the two never take memory at the same time.
     del rows
-    members, columns, choice, accepted, importance, breaker = _answer_columns(statement_column)
+    members, columns, choice, accepted, importance, breaker = answer_columns.read(statement_column)
     # Rows are in user id order, so a member's row is a binary search away. Answers of
     # members not in the snapshot (not eligible, or eligible only since the profile
     # query: patched in by the next refresh) find no row and are dropped.
@@ -352,7 +288,7 @@ def _patch(snap: MatchingSnapshot, member_ids: set[int]) -> bool:
         fresh = features.features(rows, snap.vocabulary)
         for name in Features.__slots__:
             getattr(snap.features, name)[target] = getattr(fresh, name)
-        members, columns, choice, accepted, importance, breaker = _answer_columns(
+        members, columns, choice, accepted, importance, breaker = answer_columns.read(
             snap.statement_column, eligible_ids
         )
         local = {uid: i for i, uid in enumerate(eligible_ids)}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from matching import engine, features, freshness, purposes, scoring, services
+from matching import answer_columns, engine, features, freshness, purposes, scoring, services
 from matching.models import Answer, Dismissal, DualRelationship, Purpose, Questionnaire, Statement
 from matching.suggestions import excluded_ids, suggest
 from members import services as member_services
@@ -410,13 +410,13 @@ def test_top_20_equals_brute_force_for_every_purpose():
 
 
 def test_the_binary_copy_reads_integer_columns_exactly(viewer):
-    """engine._bigint_columns: what the snapshot's answers are read with."""
+    """answer_columns.bigint_columns: what the snapshot's answers are read with."""
     first = answer(viewer, "harm-reduction", 2, 0b101, 3, True)
     rows = Answer.objects.filter(pk=first.pk).values_list("member_id", "accepted", "importance")
-    table = engine._bigint_columns(rows.order_by(), 3)
+    table = answer_columns.bigint_columns(rows.order_by(), 3)
     assert table.dtype == np.int64 and table.tolist() == [[viewer.pk, 0b101, 3]]
     none = Answer.objects.filter(pk=-1).values_list("member_id", "accepted")
-    assert engine._bigint_columns(none, 2).shape == (0, 2)
+    assert answer_columns.bigint_columns(none, 2).shape == (0, 2)
 
 
 def test_a_build_hands_the_memory_it_freed_back_to_the_system(viewer, monkeypatch):
