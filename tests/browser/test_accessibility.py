@@ -1,0 +1,166 @@
+"""Every main page passes axe-core's WCAG 2.2 A/AA checks and its best practices, on a
+desktop and on a phone, for each role that sees it (SPEC, "Accessible").
+
+axe-core (bundled by axe-playwright-python, so nothing is fetched at run time) runs in
+the real page after it has loaded, styles and scripts included, so it sees computed
+colour contrast, names of controls, landmarks, heading order and duplicate ids. Pages
+are filled with believable content first: a photo-less profile with a bio, suggestions
+with reasons, a pending connection request, a notification, an application to review.
+Some states only a form submission shows are checked too (errors on a form).
+
+What axe cannot judge (whether a label makes sense, whether focus order is logical)
+is covered by the journeys, which find every control by its role and name.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from matching import engine
+from matching import services as matching_services
+from members import services as member_services
+from tests.browser.test_application_journey import sign_in
+from tests.matching.people import answer, person
+from tests.members.application_factories import ApplicationFactory
+from tests.members.factories import ApplicantFactory, StaffFactory
+from tests.notifications.factories import NotificationFactory
+
+pytestmark = pytest.mark.browser
+
+RULES = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engine():
+    """The suggestion snapshot is per process: start and end without one."""
+    engine.reset()
+    yield
+    engine.reset()
+
+
+@pytest.fixture
+def community(transactional_db):
+    member = person(
+        "Avery Quinn", place="oakland", looking_for=["coffee-dates"], specialties=["anxiety"]
+    )
+    member.profile.headline = "Trauma-informed therapist for adults"
+    member.profile.bio = "I work with **adults** after trauma.\n\n- EMDR\n- IFS"
+    member.profile.save()
+    matching_services.values_consent_give(member=member)
+    answer(member, "harm-reduction", 0, 0b11, 3)
+    colleague = person(
+        "Blake Rivera", place="berkeley", looking_for=["coffee-dates"], specialties=["anxiety"]
+    )
+    person("Casey Morgan", place="berkeley", looking_for=["coffee-dates"])
+    requester = person("Dana Lee", place="oakland")
+    member_services.connection_request(sender=requester, recipient=member, note="Coffee soon?")
+    NotificationFactory(recipient=member)
+    submitted = ApplicationFactory()
+    return {
+        "member": member,
+        "colleague": colleague,
+        "applicant": ApplicantFactory(),
+        "staff": StaffFactory(),
+        "application": submitted,
+    }
+
+
+def violations(page: Page) -> list[str]:
+    """axe's findings on the page as it is now, one line each."""
+    found = Axe().run(page, options=RULES).response["violations"]
+    return [
+        f"{item['id']} ({item['impact']}): {item['help']} at "
+        + ", ".join(str(node["target"]) for node in item["nodes"][:3])
+        for item in found
+    ]
+
+
+def check(page: Page, paths: list[str]) -> list[str]:
+    problems = []
+    for path in paths:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")  # htmx fragments loaded on page load
+        problems += [f"{path}: {line}" for line in violations(page)]
+    return problems
+
+
+def signed_in(browser: Browser, live_server, email: str | None, viewport: dict) -> Page:
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    page = context.new_page()
+    if email:
+        sign_in(page, email)
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=list(VIEWPORTS))
+def test_every_main_page_passes_axe(browser, live_server, community, viewport):
+    size = VIEWPORTS[viewport]
+    handle = community["colleague"].profile.handle
+    pages = {
+        None: [
+            "/",
+            "/about/",
+            "/guidelines/",
+            "/accounts/login/",
+            "/accounts/signup/",
+            "/accounts/password/reset/",
+        ],
+        community["applicant"].email: ["/apply/"],
+        community["member"].email: [
+            "/",
+            "/directory/",
+            "/directory/?q=anxiety",
+            f"/members/{handle}/",
+            "/me/profile/",
+            "/me/privacy/",
+            "/me/connections/",
+            "/me/values/",
+            "/me/values/stop/",
+            "/matches/",
+            "/matches/?purpose=coffee",
+            "/notifications/",
+            "/me/notifications/",
+            "/accounts/email/",
+            "/accounts/password/change/",
+            "/accounts/2fa/",
+            "/accounts/sessions/",
+            "/no-such-page/",
+        ],
+        community["staff"].email: ["/review/", f"/review/{community['application'].pk}/"],
+    }
+    problems = []
+    for email, paths in pages.items():
+        page = signed_in(browser, live_server, email, size)
+        problems += [f"{email or 'visitor'} {line}" for line in check(page, paths)]
+        page.context.close()
+    assert problems == []
+
+
+def test_forms_showing_errors_pass_axe(browser, live_server, community):
+    page = signed_in(browser, live_server, None, VIEWPORTS["phone"])
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(community["member"].email)
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("alert").or_(page.locator(".errorlist")).first).to_be_visible()
+    problems = [f"login with errors: {line}" for line in violations(page)]
+
+    sign_in(page, community["applicant"].email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/apply/")
+    page.get_by_role("button", name=re.compile("^Submit")).click()
+    page.wait_for_load_state("networkidle")
+    problems += [f"application with errors: {line}" for line in violations(page)]
+    assert problems == []
