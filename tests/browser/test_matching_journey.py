@@ -206,9 +206,12 @@ def test_member_answers_values_sees_reasons_and_dismisses_for_good(
     # 4. Avery never wants Casey suggested: the card becomes a confirmation in place.
     page.evaluate("window.journeyDocument = true")
     card_of(page, "Casey Lindqvist").get_by_role("button", name="Never suggest Casey").click()
-    expect(
-        page.get_by_role("status").filter(has_text="We won’t suggest Casey Lindqvist again.")
-    ).to_be_visible()
+    confirmation = page.get_by_role("status").filter(
+        has_text="We won’t suggest Casey Lindqvist again."
+    )
+    expect(confirmation).to_be_visible()
+    # The pressed button went with the card; focus stays in the list, on the confirmation.
+    expect(confirmation.locator("p")).to_be_focused()
     expect(card_of(page, "Casey Lindqvist")).to_have_count(0)
     assert page.evaluate("window.journeyDocument === true"), "the page was reloaded"
     assert Dismissal.objects.filter(
