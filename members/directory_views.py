@@ -187,6 +187,9 @@ def _cards(page, viewer, connected_ids: list[int]) -> None:
         profile.terms_by_field = terms
 
 
+PAGE_LINK_IDS = ("page-previous", "page-next")
+
+
 @require_GET
 @member_required
 @browsing_limit("directory")
@@ -239,6 +242,9 @@ def directory(request: HttpRequest) -> HttpResponse:
         "place_error": place_error,
         "searched": searched,
         "sort": effective_sort(q=q, filters=filters, sort=values.get("sort") or ""),
+        # A page link was pressed and is replaced with the results: the heading of the
+        # new page takes focus. (A filter change leaves focus in the form.)
+        "focus_results": bool(request.htmx) and request.htmx.trigger in PAGE_LINK_IDS,
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "members/directory.html#results" if partial else "members/directory.html"

@@ -325,6 +325,29 @@ def test_htmx_request_returns_the_fragment_only(member_client):
     assert response["Vary"].count("HX-Request")
 
 
+@pytest.mark.parametrize(
+    "trigger, focused",
+    [("page-next", True), ("page-previous", True), ("id_specialty", False), (None, False)],
+)
+def test_only_a_page_link_moves_focus_to_the_new_results(member_client, trigger, focused):
+    """Pressing "Next page" replaces the link with the new results: their heading takes
+    focus (htmx honours autofocus in swapped content). A filter change must not pull
+    focus out of the form."""
+    listed("Focus Person")
+    headers = {"HX-Request": "true", **({"HX-Trigger": trigger} if trigger else {})}
+    body = member_client.get(URL, {"q": "focus"}, headers=headers).content.decode()
+    heading = body.split('id="results-heading"', 1)[1].split(">", 1)[0]
+    assert ("autofocus" in heading) is focused
+    assert 'tabindex="-1"' in heading
+
+
+def test_page_links_carry_the_ids_that_move_focus(member_client):
+    for index in range(21):
+        listed(f"Paged Person {index}")
+    body = member_client.get(URL, {"sort": "newest"}).content.decode()
+    assert 'id="page-next"' in body
+
+
 def test_plain_get_keeps_the_query_in_the_form(member_client):
     listed("Form Person", terms=[term(Term.Kind.SPECIALTY, "anxiety")])
     response = member_client.get(URL, {"q": "form", "specialty": "anxiety", "sort": "newest"})
