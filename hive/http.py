@@ -20,3 +20,15 @@ def local_next(request: HttpRequest, field: str = "next") -> str | None:
     ):
         return None
     return target
+
+
+# The ids of the "Previous page" / "Next page" links of lists paged with htmx.
+PAGE_LINK_IDS = ("page-previous", "page-next")
+
+
+def page_link_pressed(request: HttpRequest) -> bool:
+    """Whether this htmx request comes from a page link. The link is swapped out with
+    the results, so the new results' heading should take focus (autofocus); a filter
+    change, by contrast, must leave focus in the form."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.trigger in PAGE_LINK_IDS

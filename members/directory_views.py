@@ -16,6 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
+from hive.http import page_link_pressed
 from members.access import member_required
 from members.directory import (
     PRACTICE_TERM_FILTERS,
@@ -187,9 +188,6 @@ def _cards(page, viewer, connected_ids: list[int]) -> None:
         profile.terms_by_field = terms
 
 
-PAGE_LINK_IDS = ("page-previous", "page-next")
-
-
 @require_GET
 @member_required
 @browsing_limit("directory")
@@ -242,9 +240,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "place_error": place_error,
         "searched": searched,
         "sort": effective_sort(q=q, filters=filters, sort=values.get("sort") or ""),
-        # A page link was pressed and is replaced with the results: the heading of the
-        # new page takes focus. (A filter change leaves focus in the form.)
-        "focus_results": bool(request.htmx) and request.htmx.trigger in PAGE_LINK_IDS,
+        "focus_results": page_link_pressed(request),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "members/directory.html#results" if partial else "members/directory.html"

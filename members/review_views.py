@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from hive.http import page_link_pressed
 from members import vetting
 from members.access import staff_required
 from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
@@ -178,6 +179,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "status_label": STATUS_FILTERS[filters["status"]][0],
         "page": page,
         "summary": summary,
+        "focus_results": page_link_pressed(request),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "members/review_queue.html#results" if partial else "members/review_queue.html"

@@ -251,6 +251,19 @@ def test_htmx_gets_only_the_results_region(staff_client):
     assert "<html" in restore.content.decode()
 
 
+def test_a_page_link_hands_focus_to_the_next_page_of_the_queue(staff_client):
+    ApplicationFactory.create_batch(26)  # two pages of 25
+    first = staff_client.get(QUEUE).content.decode()
+    assert 'id="page-next"' in first
+    for trigger, focused in (("page-next", True), ("id_status", False)):
+        html = staff_client.get(
+            QUEUE, {"page": 2}, headers={"HX-Request": "true", "HX-Trigger": trigger}
+        ).content.decode()
+        heading = html.split('id="results-heading"', 1)[1].split(">", 1)[0]
+        assert ("autofocus" in heading) is focused, trigger
+    assert 'id="page-previous"' in html
+
+
 def test_an_empty_queue_says_so_kindly(staff_client):
     html = staff_client.get(QUEUE).content.decode()
     assert "Nothing is waiting for review" in html
