@@ -263,12 +263,17 @@ class DirectoryPaginator(Paginator):
         self.more = more
 
 
+# No directory has this many pages (2 million members); a larger number in the URL would
+# overflow the statement's OFFSET (a bigint) and is read as this one, i.e. the last page.
+MAX_PAGE = 100_000
+
+
 def _page_number(page: int | str | None) -> int:
     """The page asked for: 1 when it is not a whole number or is below 1. (A page past
     the end is the last; Paginator.get_page also sends 0 there, but the last page of
     a count that stopped at the cap is not known without counting everything.)"""
     try:
-        return max(1, int(page)) if page is not None else 1
+        return min(MAX_PAGE, max(1, int(page))) if page is not None else 1
     except (TypeError, ValueError):
         return 1
 

@@ -448,8 +448,19 @@ def test_newest_counts_to_the_cap_and_pages_on_past_it(viewer, small_cap):
     assert names(last) == ["Person 4", "Person 5"]
     assert last.paginator.exact and last.paginator.count == 6 and not last.has_next()
     assert names(_newest(viewer, 99)) == ["Person 4", "Person 5"]  # out of range: the last
+    # A number past what OFFSET (a bigint) holds is the last page too, not a 500.
+    assert names(_newest(viewer, "99999999999999999999")) == ["Person 4", "Person 5"]
     assert names(_newest(viewer, 0)) == ["Person 0", "Person 1"]
     assert names(_newest(viewer, "x")) == ["Person 0", "Person 1"]
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-5", "2.5", "", "nan"])
+def test_any_page_number_in_the_url_gets_a_page(member_client, page):
+    listed("Page Person")
+    for params in ({"sort": "newest"}, {"q": "page"}, {}):
+        response = member_client.get(URL, {**params, "page": page})
+        assert response.status_code == 200
+        assert "Page Person" in response.content.decode()
 
 
 def test_a_broad_search_ranks_its_first_matches_only_and_says_so(viewer, small_cap, member_client):
