@@ -6,8 +6,6 @@ results region and the address bar follows, so the URL always holds the search.
 
 from __future__ import annotations
 
-import html
-
 from django import forms
 from django.forms.boundfield import BoundField
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from hive.http import page_link_pressed
+from hive.widgets import QuickSelect
 from members.access import member_required
 from members.directory import (
     PRACTICE_TERM_FILTERS,
@@ -32,54 +31,6 @@ from members.ratelimit import browsing_limit
 RADIUS_CHOICES = [("10", "10 km"), ("25", "25 km"), ("50", "50 km"), ("100", "100 km")]
 SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
 MAX_QUERY_LENGTH = 200
-
-
-class QuickSelect(forms.Select):
-    """Django's <select>, rendered in Python to the very same HTML, byte for byte. The
-    template version renders every <option> through two template includes; the
-    directory form has about two hundred options, and that was most of the page's time.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if any(isinstance(label, (list, tuple)) for _, label in self.choices):
-            return super().render(name, value, attrs, renderer)  # option groups: none here
-        chosen = self.format_value(value)
-        attributes = self.build_attrs(self.attrs, attrs)
-        if self.allow_multiple_selected:
-            attributes["multiple"] = True
-        out = [f"<select name={_quoted(name)}{_attrs(attributes)}>"]
-        has_selected = False
-        for option_value, label in self.choices:
-            option_value = "" if option_value is None else option_value
-            selected = not has_selected and str(option_value) in chosen
-            has_selected |= selected
-            # The templates' line breaks are kept too (the renderer strips the last).
-            out.append(
-                f"\n  <option value={_quoted(option_value)}{' selected' if selected else ''}>"
-                f"{_escape(label)}</option>\n"
-            )
-        out.append("\n</select>")
-        # Every name, value and label above went through _escape.
-        return SafeString("".join(out))
-
-
-def _escape(value) -> str:
-    """conditional_escape without its lazy-string wrapper, which cost as much as the
-    escaping itself over two hundred options."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
-def _quoted(value) -> str:
-    return f'"{_escape(value)}"'
-
-
-def _attrs(attributes: dict) -> str:
-    """Attributes as django/forms/widgets/attrs.html writes them (True: the bare name)."""
-    return "".join(
-        f" {_escape(name)}" if value is True else f" {_escape(name)}={_quoted(value)}"
-        for name, value in attributes.items()
-        if value is not False
-    )
 
 
 # Each field's HTML around its widget (label and line breaks), as Django's field

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from hive.widgets import QuickCheckboxSelectMultiple
 from members import markdown, photos
 from members.models import US_JURISDICTIONS, Connection, Profile, Term
 from members.privacy import TERM_KIND_FIELDS
@@ -26,7 +27,7 @@ class ProfileForm(forms.ModelForm):
         label="Telehealth jurisdictions",
         choices=US_JURISDICTIONS,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
         help_text="Where you are licensed to see clients by video or phone.",
     )
 
@@ -82,7 +83,7 @@ class ProfileForm(forms.ModelForm):
                 choices=[(term.pk, term.label) for term in terms],
                 coerce=int,
                 required=False,
-                widget=forms.CheckboxSelectMultiple,
+                widget=QuickCheckboxSelectMultiple,
                 initial=[term.pk for term in terms if term.pk in chosen],
             )
         self.fields["profession"].queryset = Term.objects.filter(kind=Term.Kind.PROFESSION)

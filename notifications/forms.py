@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from hive.widgets import QuickSelect
 from members.models import _known_timezones
 from notifications import registry
 from notifications.models import Settings
@@ -12,6 +13,7 @@ from notifications.models import Settings
 
 class SettingsForm(forms.ModelForm):
     timezone = forms.ChoiceField(
+        widget=QuickSelect,
         label="Your time zone",
         help_text="Every time in Hive and in our emails is shown in this zone.",
     )
@@ -58,6 +60,7 @@ class SettingsForm(forms.ModelForm):
                 else chosen.get(kind.name, kind.default_channel),
                 disabled=kind.mandatory,
                 required=False,
+                widget=QuickSelect,
             )
 
     def kind_fields(self):

@@ -1,0 +1,100 @@
+"""Form widgets that render Django's own HTML in Python, byte for byte.
+
+Django renders every <option> and every checkbox through a chain of small templates
+(input, attrs, the option, the label): on a page with hundreds of them (the time-zone
+list, the profile's practice checkboxes, the directory filters) that was most of the
+page's time. These classes write the same bytes directly; tests/hive/test_widgets.py
+compares them with Django's for every case we use, so an upgrade that changes Django's
+markup fails there rather than drifting silently. Option groups fall back to Django.
+"""
+
+from __future__ import annotations
+
+import html
+
+from django import forms
+from django.utils.safestring import SafeString
+
+
+def _escape(value) -> str:
+    """conditional_escape without its lazy-string wrapper, which cost as much as the
+    escaping itself over hundreds of options."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def _quoted(value) -> str:
+    return f'"{_escape(value)}"'
+
+
+def _attrs(attributes: dict) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them (True: the bare name)."""
+    return "".join(
+        f" {_escape(name)}" if value is True else f" {_escape(name)}={_quoted(value)}"
+        for name, value in attributes.items()
+        if value is not False
+    )
+
+
+def _grouped(choices) -> bool:
+    return any(isinstance(label, (list, tuple)) for _, label in choices)
+
+
+class QuickSelect(forms.Select):
+    """Django's <select> (and <select multiple>)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if _grouped(self.choices):
+            return super().render(name, value, attrs, renderer)
+        chosen = self.format_value(value)
+        attributes = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attributes["multiple"] = True
+        out = [f"<select name={_quoted(name)}{_attrs(attributes)}>"]
+        has_selected = False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else option_value
+            selected = (not has_selected or self.allow_multiple_selected) and str(
+                option_value
+            ) in chosen
+            has_selected |= selected
+            # The templates' line breaks are kept too (the renderer strips the last).
+            out.append(
+                f"\n  <option value={_quoted(option_value)}{' selected' if selected else ''}>"
+                f"{_escape(label)}</option>\n"
+            )
+        out.append("\n</select>")
+        # Every name, value and label above went through _escape.
+        return SafeString("".join(out))
+
+
+class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Django's list of checkboxes, each in its <div> with its <label>."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if _grouped(self.choices):
+            return super().render(name, value, attrs, renderer)
+        chosen = set(self.format_value(value))
+        attributes = self.build_attrs(self.attrs, attrs)
+        list_id = attributes.get("id")
+        css = attributes.get("class")
+        out = [
+            f"<div{f' id={_quoted(list_id)}' if list_id else ''}"
+            f"{f' class={_quoted(css)}' if css else ''}>"
+        ]
+        for index, (option_value, label) in enumerate(self.choices):
+            option_value = "" if option_value is None else option_value
+            option = dict(attributes)  # each checkbox inherits the widget's attributes
+            if str(option_value) in chosen:
+                option.update(self.checked_attribute)
+            label_for = ""
+            if "id" in option:
+                option["id"] = self.id_for_label(option["id"], index)
+                label_for = f" for={_quoted(option['id'])}"
+            out.append(
+                f"<div>\n    <label{label_for}><input type={_quoted(self.input_type)} "
+                f"name={_quoted(name)} value={_quoted(option_value)}{_attrs(option)}>\n"
+                f" {_escape(label)}</label>\n\n</div>"
+            )
+        out.append("\n</div>")
+        # Every name, value and label above went through _escape.
+        return SafeString("".join(out))

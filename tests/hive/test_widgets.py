@@ -1,0 +1,78 @@
+"""hive.widgets renders exactly what Django's templates render, whatever the case."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+
+from hive.widgets import QuickCheckboxSelectMultiple, QuickSelect
+
+CHOICES = [
+    ("", "Any"),
+    ("a", "Plain"),
+    ("b&c", 'Quotes " and <tags> & ampersands'),
+    (3, "A number"),
+    ("é", "Ünïcödé"),
+]
+ATTRS = [
+    None,
+    {"id": "id_things"},
+    {"id": "id_things", "class": "wide", "aria-describedby": "id_things_helptext"},
+    {"id": "id_things", "aria-invalid": "true", "disabled": True, "data-x": False},
+]
+
+
+def _pairs(quick_class, django_class, values, **widget_kwargs):
+    for attrs in ATTRS:
+        for value in values:
+            quick = quick_class(choices=CHOICES, **widget_kwargs)
+            plain = django_class(choices=CHOICES, **widget_kwargs)
+            yield (
+                quick.render("things", value, attrs=attrs),
+                plain.render("things", value, attrs=attrs),
+            )
+
+
+@pytest.mark.parametrize("multiple", [False, True])
+def test_quick_select_is_djangos_select(multiple):
+    django_class = forms.SelectMultiple if multiple else forms.Select
+    quick_class = type("QuickMultiple", (QuickSelect,), {"allow_multiple_selected": True})
+    values = [None, "", "a", "b&c", 3, "3", "missing", ["a", "é"], ["b&c", 3]]
+    for quick, plain in _pairs(quick_class if multiple else QuickSelect, django_class, values):
+        assert quick == plain
+
+
+def test_quick_checkboxes_are_djangos_checkboxes():
+    values = [None, [], ["a"], ["b&c", "3"], [3, "é", "missing"], ["", "a", "b&c", 3, "é"]]
+    for quick, plain in _pairs(QuickCheckboxSelectMultiple, forms.CheckboxSelectMultiple, values):
+        assert quick == plain
+
+
+def test_quick_checkboxes_in_a_bound_form_with_help_and_errors():
+    """What the profile form renders: help text (aria-describedby), an error
+    (aria-invalid), the field group around it."""
+
+    class Form(forms.Form):
+        things = forms.MultipleChoiceField(
+            choices=CHOICES[1:], help_text="Pick a few.", widget=QuickCheckboxSelectMultiple
+        )
+
+    class PlainForm(forms.Form):
+        things = forms.MultipleChoiceField(
+            choices=CHOICES[1:], help_text="Pick a few.", widget=forms.CheckboxSelectMultiple
+        )
+
+    for data in ({"things": ["a", "3"]}, {"things": ["nope"]}, {}):
+        quick, plain = Form(data), PlainForm(data)
+        quick.is_valid(), plain.is_valid()
+        assert quick["things"].as_field_group() == plain["things"].as_field_group()
+
+
+def test_option_groups_fall_back_to_django():
+    grouped = [("Group", [("a", "A"), ("b", "B")]), ("c", "C")]
+    assert QuickSelect(choices=grouped).render("x", "a") == forms.Select(choices=grouped).render(
+        "x", "a"
+    )
+    assert QuickCheckboxSelectMultiple(choices=grouped).render(
+        "x", ["b"]
+    ) == forms.CheckboxSelectMultiple(choices=grouped).render("x", ["b"])
