@@ -67,8 +67,9 @@ class QuickSelect(forms.Select):
         return SafeString("".join(out))
 
 
-class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    """Django's list of checkboxes, each in its <div> with its <label>."""
+class _QuickOptions:
+    """Radios or checkboxes: the whole list (`{{ field }}`), and each option alone
+    (`{{ radio.tag }}` in a template that lays the options out itself)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         if _grouped(self.choices):
@@ -81,20 +82,46 @@ class QuickCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
             f"<div{f' id={_quoted(list_id)}' if list_id else ''}"
             f"{f' class={_quoted(css)}' if css else ''}>"
         ]
+        has_selected = False
         for index, (option_value, label) in enumerate(self.choices):
             option_value = "" if option_value is None else option_value
-            option = dict(attributes)  # each checkbox inherits the widget's attributes
-            if str(option_value) in chosen:
+            option = dict(attributes)  # each input inherits the widget's attributes
+            selected = (not has_selected or self.allow_multiple_selected) and str(
+                option_value
+            ) in chosen
+            has_selected |= selected
+            if selected:
                 option.update(self.checked_attribute)
             label_for = ""
             if "id" in option:
                 option["id"] = self.id_for_label(option["id"], index)
                 label_for = f" for={_quoted(option['id'])}"
             out.append(
-                f"<div>\n    <label{label_for}><input type={_quoted(self.input_type)} "
-                f"name={_quoted(name)} value={_quoted(option_value)}{_attrs(option)}>\n"
+                f"<div>\n    <label{label_for}>{self._input(name, option_value, option)}\n"
                 f" {_escape(label)}</label>\n\n</div>"
             )
         out.append("\n</div>")
         # Every name, value and label above went through _escape.
         return SafeString("".join(out))
+
+    def _input(self, name, value, attributes) -> str:
+        """One <input>, as django/forms/widgets/input.html writes it."""
+        shown = "" if value is None else f" value={_quoted(value)}"
+        kind = _quoted(self.input_type)
+        return f"<input type={kind} name={_quoted(name)}{shown}{_attrs(attributes)}>"
+
+    def _render(self, template_name, context, renderer=None):
+        # BoundWidget.tag(): one option without its label (`wrap_label` false), whose
+        # template writes nothing but the <input>.
+        option = context.get("widget", {})
+        if template_name == self.option_template_name and not option.get("wrap_label"):
+            return SafeString(self._input(option["name"], option["value"], option["attrs"]))
+        return super()._render(template_name, context, renderer)
+
+
+class QuickRadioSelect(_QuickOptions, forms.RadioSelect):
+    """Django's radio buttons."""
+
+
+class QuickCheckboxSelectMultiple(_QuickOptions, forms.CheckboxSelectMultiple):
+    """Django's list of checkboxes, each in its <div> with its <label>."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from hive.widgets import QuickCheckboxSelectMultiple, QuickRadioSelect
 from matching.models import Answer, Statement
 
 DEALBREAKER_ON_IRRELEVANT = (
@@ -24,7 +25,7 @@ class AnswerForm(forms.Form):
     choice = forms.TypedChoiceField(
         label="My answer",
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=QuickRadioSelect,
         error_messages={
             "required": "Choose your own answer first.",
             "invalid_choice": "Choose one of the answers listed.",
@@ -33,7 +34,7 @@ class AnswerForm(forms.Form):
     accepted = forms.TypedMultipleChoiceField(
         label="Answers I accept from a colleague",
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
         error_messages={
             "required": "Tick at least one answer you accept from a colleague.",
             "invalid_choice": "Tick only answers from the list.",
@@ -43,7 +44,7 @@ class AnswerForm(forms.Form):
         label="How much it matters",
         coerce=int,
         choices=Answer.Importance.choices,
-        widget=forms.RadioSelect,
+        widget=QuickRadioSelect,
         error_messages={
             "required": "Choose how much this matters to you.",
             "invalid_choice": "Choose irrelevant, a little, somewhat or very.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 
-from hive.widgets import QuickCheckboxSelectMultiple, QuickSelect
+from hive.widgets import QuickCheckboxSelectMultiple, QuickRadioSelect, QuickSelect
 
 CHOICES = [
     ("", "Any"),
@@ -46,6 +46,41 @@ def test_quick_checkboxes_are_djangos_checkboxes():
     values = [None, [], ["a"], ["b&c", "3"], [3, "é", "missing"], ["", "a", "b&c", 3, "é"]]
     for quick, plain in _pairs(QuickCheckboxSelectMultiple, forms.CheckboxSelectMultiple, values):
         assert quick == plain
+
+
+def test_quick_radios_are_djangos_radios():
+    values = [None, "", "a", "b&c", 3, "3", "missing"]
+    for quick, plain in _pairs(QuickRadioSelect, forms.RadioSelect, values):
+        assert quick == plain
+
+
+@pytest.mark.parametrize(
+    "quick_widget, plain_widget, data",
+    [
+        (QuickRadioSelect, forms.RadioSelect, {"things": "b&c"}),
+        (QuickRadioSelect, forms.RadioSelect, {}),
+        (QuickCheckboxSelectMultiple, forms.CheckboxSelectMultiple, {"things": ["a", "3"]}),
+        (QuickCheckboxSelectMultiple, forms.CheckboxSelectMultiple, {"things": ["nope"]}),
+    ],
+)
+def test_each_option_alone_is_djangos(quick_widget, plain_widget, data):
+    """A template that lays the options out itself ({% for radio in form.x %}) asks
+    each for its tag, label and id; all must be Django's."""
+    field_class = (
+        forms.MultipleChoiceField if "Checkbox" in plain_widget.__name__ else (forms.ChoiceField)
+    )
+
+    def form(widget):
+        attrs = {"things": field_class(choices=CHOICES[1:], widget=widget, help_text="Help.")}
+        return type("Form", (forms.Form,), attrs)(data)
+
+    quick, plain = form(quick_widget), form(plain_widget)
+    quick.is_valid(), plain.is_valid()
+    for mine, theirs in zip(quick["things"], plain["things"], strict=True):
+        assert mine.tag() == theirs.tag()
+        assert mine.tag(wrap_label=True) == theirs.tag(wrap_label=True)
+        assert str(mine) == str(theirs)
+        assert (mine.id_for_label, mine.choice_label) == (theirs.id_for_label, theirs.choice_label)
 
 
 def test_quick_checkboxes_in_a_bound_form_with_help_and_errors():
