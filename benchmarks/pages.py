@@ -15,8 +15,8 @@ the floor's, the SQL statements per request and the size of the HTML. The machin
 shared, so the load average is printed too: absolute times move with it, ratios less.
 
 This is the benchmark behind the forms rendered by hive.widgets: before them, the
-profile editor and the notification settings took ~49 ms at p50 here, most of it
-Django's per-option templates.
+values questionnaire took ~62 ms at p50 here, the profile editor and the notification
+settings ~49 ms, most of it Django's per-option templates.
 """
 
 from __future__ import annotations
