@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from matching import services as matching_services
+from members.models import Application
 from tests.matching.people import answer, person
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import StaffFactory
@@ -62,6 +63,8 @@ def people(settings):
     return {
         "visitor": None,
         "applicant": application.user,
+        # A member whose license expired: the renewal form is theirs alone.
+        "lapsed": ApplicationFactory(status=Application.Status.LAPSED).user,
         "member": member,
         "staff": StaffFactory(),
         "values": {
@@ -88,7 +91,7 @@ def test_routes_are_found():
 
 def test_no_route_answers_a_server_error(people):
     failures = []
-    for role in ("visitor", "applicant", "member", "staff"):
+    for role in ("visitor", "applicant", "lapsed", "member", "staff"):
         client = Client()  # raises the view's exception instead of rendering a 500
         if people[role] is not None:
             client.force_login(people[role])
