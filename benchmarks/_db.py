@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,3 +63,24 @@ def drop_scratch_database(name: str = "hive_bench") -> None:
 
     connections.close_all()
     _drop(os.environ["DATABASE_URL"], name)
+
+
+@contextmanager
+def scratch_session(name: str, *, keep: bool) -> Iterator[str]:
+    """What every benchmark does around its work: SIGTERM (a CI timeout, `kill`) unwinds
+    like Ctrl-C so the clean-up runs; DEBUG off (no SQL kept per query, as in
+    production); the test client's host allowed; the scratch database `name` made (or,
+    with `keep`, reused); and at the end dropped, unless kept."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    url = use_scratch_database(name, keep=keep)
+    try:
+        yield url
+    finally:
+        if keep:
+            from django.db import connections
+
+            connections.close_all()
+        else:
+            drop_scratch_database(name)

@@ -59,13 +59,12 @@ import math
 import os
 import random
 import re
-import signal
 import statistics
 import sys
 import time
 import types
 
-from _db import drop_scratch_database, use_scratch_database
+from _db import scratch_session
 
 SCRATCH = "hive_bench"
 TARGET_P95_MS = 30.0
@@ -113,24 +112,11 @@ def main() -> None:
     if args.members < 100 or args.iterations < 20 or args.viewers < 1:
         parser.error("need --members >= 100, --iterations >= 20 and --viewers >= 1")
 
-    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the cleanup below runs.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    os.environ.setdefault("DJANGO_DEBUG", "false")  # no SQL kept per query, as in production
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")  # the test client's host
     # The anti-scraping limit (60 pages a minute) would answer 429 after three rounds;
     # its Redis counter still runs on every request.
     os.environ["HIVE_DIRECTORY_PAGES_PER_MINUTE"] = str(10**9)
-    use_scratch_database(SCRATCH, keep=args.keep)
-    try:
-        seeding = seed(args)
-        run(args, seeding)
-    finally:
-        if args.keep:
-            from django.db import connections
-
-            connections.close_all()
-        else:
-            drop_scratch_database(SCRATCH)
+    with scratch_session(SCRATCH, keep=args.keep):
+        run(args, seed(args))
 
 
 def seed(args) -> str:

@@ -95,18 +95,17 @@ import gc
 import heapq
 import os
 import random
-import signal
 import statistics
-import sys
 import time
 import tracemalloc
 from collections import Counter, defaultdict
 
-from _db import drop_scratch_database, use_scratch_database
+from _db import scratch_session
 from directory import SCRATCH, QueryCounter, install_floor, percentile, seed
 
-# This file is benchmarks/matching.py: use_scratch_database puts the repository root
-# first on sys.path, so `import matching` below finds the app, not this script.
+# This file is benchmarks/matching.py: scratch_session (use_scratch_database) puts the root
+# of the repository first on sys.path, so `import matching` below finds the app, not
+# this script.
 
 TARGET_P95_MS = 50.0
 K = 20
@@ -130,21 +129,8 @@ def main() -> None:
     if args.members < 100 or args.iterations < 20 or args.changes < 1 or args.sample < 1:
         parser.error("need --members >= 100, --iterations >= 20, --changes and --sample >= 1")
 
-    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the cleanup below runs.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    os.environ.setdefault("DJANGO_DEBUG", "false")  # no SQL kept per query, as in production
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")  # the test client's host
-    use_scratch_database(SCRATCH, keep=args.keep)
-    try:
-        seeding = seed(args)
-        run(args, seeding)
-    finally:
-        if args.keep:
-            from django.db import connections
-
-            connections.close_all()
-        else:
-            drop_scratch_database(SCRATCH)
+    with scratch_session(SCRATCH, keep=args.keep):
+        run(args, seed(args))
 
 
 # --- Helpers ------------------------------------------------------------------------------

@@ -24,11 +24,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import sys
 import time
 
-from _db import drop_scratch_database, use_scratch_database
+from _db import scratch_session
 from directory import QueryCounter, install_floor, percentile
 
 SCRATCH = "hive_bench_pages"
@@ -65,22 +63,11 @@ def main() -> None:
     if args.members < 100 or args.iterations < 20:
         parser.error("need --members >= 100 and --iterations >= 20")
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    os.environ.setdefault("DJANGO_DEBUG", "false")
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
     # The anti-scraping limits would answer 429 within the first rounds.
     os.environ["HIVE_DIRECTORY_PAGES_PER_MINUTE"] = str(10**9)
     os.environ["HIVE_PROFILE_VIEWS_PER_MINUTE"] = str(10**9)
-    use_scratch_database(SCRATCH, keep=args.keep)
-    try:
+    with scratch_session(SCRATCH, keep=args.keep):
         run(args, seed(args))
-    finally:
-        if args.keep:
-            from django.db import connections
-
-            connections.close_all()
-        else:
-            drop_scratch_database(SCRATCH)
 
 
 def seed(args) -> str:
