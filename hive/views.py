@@ -25,10 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "pages/member_home.html",
         {
-            "has_mfa": user.authenticator_set.exists(),
-            "member_count": User.objects.filter(
-                membership_status=User.Status.MEMBER, is_active=True
-            ).count(),
+            "has_mfa": user.has_two_factor,
+            "member_count": User.objects.in_good_standing().count(),
             # Offered right after approval, until at least half is answered (one query).
             "values_progress": values_progress(member=user),
         },

@@ -24,7 +24,7 @@ from django.db.models import OuterRef
 
 from matching import purposes
 from matching.purposes import Features, Member, Vocabulary
-from members.models import US_JURISDICTIONS, Profile, Term, User
+from members.models import US_JURISDICTIONS, Profile, Term
 from members.privacy import FIELD_GROUPS
 
 _JURISDICTION_BIT = {code: bit for bit, (code, _) in enumerate(US_JURISDICTIONS)}
@@ -67,11 +67,7 @@ PROFILE_COLUMNS = (
 
 def eligible_profiles():
     """Profiles that may be suggested at all (before any viewer's own exclusions)."""
-    return Profile.objects.filter(
-        user__membership_status=User.Status.MEMBER,
-        user__is_active=True,
-        suggest_in_matches=True,
-    )
+    return Profile.objects.in_good_standing().filter(suggest_in_matches=True)
 
 
 def term_ids():

@@ -138,9 +138,7 @@ def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
     exclude = excluded_ids(viewer, purpose)
     me = engine.viewer_for(viewer, profile, snap)
     ranked = engine.rank(snap, me, purpose, exclude=exclude, k=limit + MARGIN)
-    allowed = User.objects.visible_to(viewer).filter(
-        pk__in=ranked.user_ids, membership_status=User.Status.MEMBER, is_active=True
-    )
+    allowed = User.objects.visible_to(viewer).in_good_standing().filter(pk__in=ranked.user_ids)
     found = {p.user_id: p for p in _profiles().filter(user__in=allowed, suggest_in_matches=True)}
     dropped = [uid for uid in ranked.user_ids if uid not in found]
     if dropped:

@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
-from members.models import Block, Connection, Profile, Term, User
+from members.models import Connection, Profile, Term, User
 from members.places import Place
 
 PAGE_SIZE = 20
@@ -123,13 +123,10 @@ class DirectoryFilters:
 def directory_queryset(*, viewer: User) -> QuerySet[Profile]:
     """Every profile `viewer` may find in the directory, before search and filters."""
     return (
-        Profile.objects.filter(
-            user__membership_status=User.Status.MEMBER,
-            user__is_active=True,
-            listed_in_directory=True,
-        )
+        Profile.objects.in_good_standing()
+        .visible_to(viewer)
+        .filter(listed_in_directory=True)
         .exclude(user_id=viewer.pk)
-        .filter(~Exists(Block.objects.between(viewer, OuterRef("user_id"))))
     )
 
 

@@ -8,13 +8,8 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import (
-    GUIDELINES_VERSION,
-    Application,
-    Profile,
-    User,
-    validate_timezone,
-)
+from hive.timezones import validate_timezone
+from members.models import GUIDELINES_VERSION, Application, Profile, User
 from members.validators import normalise_npi, validate_npi
 
 

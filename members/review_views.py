@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
@@ -137,10 +136,6 @@ def _age_days(moment, now) -> int | None:
     return (now - moment).days if moment else None
 
 
-def _has_two_factor(user: User) -> bool:
-    return Authenticator.objects.filter(user=user).exists()
-
-
 # --- The queue ---------------------------------------------------------------------------
 
 
@@ -202,7 +197,7 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    has_two_factor = _has_two_factor(request.user)
+    has_two_factor = request.user.has_two_factor
     decisions = []
     for decision in decisions_for(application.status):
         if decision_form is not None and decision_form.decision == decision:

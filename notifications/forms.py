@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from hive.timezones import known_timezones
 from hive.widgets import QuickSelect
-from members.models import _known_timezones
 from notifications import registry
 from notifications.models import Settings
 
@@ -45,7 +45,7 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["timezone"].choices = [
-            (z, z.replace("_", " ")) for z in sorted(_known_timezones())
+            (z, z.replace("_", " ")) for z in sorted(known_timezones())
         ]
         self.fields["timezone"].initial = user.timezone
         self.kinds = [k for k in registry.KINDS.values() if user.is_staff or not k.staff_only]

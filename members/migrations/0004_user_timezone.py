@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import members.models
+import hive.timezones
 
 
 class Migration(migrations.Migration):
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="timezone",
             field=models.CharField(
-                default="UTC", max_length=64, validators=[members.models.validate_timezone]
+                default="UTC", max_length=64, validators=[hive.timezones.validate_timezone]
             ),
         ),
     ]

@@ -8,27 +8,44 @@ the account level (nobody can log in), and allauth never changes it.
 
 from __future__ import annotations
 
-import functools
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from hive.timezones import validate_timezone
+from members.models.connections import not_blocked_with
 
-@functools.cache
-def _known_timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+MEMBER_STATUS = "member"
 
 
-def validate_timezone(value: str) -> None:
-    if value not in _known_timezones():
-        raise ValidationError(f"“{value}” is not a time zone we know.")
+def good_standing_q(path: str = "") -> models.Q:
+    """The rule "member in good standing" as a filter, for the user at `path` ("" for
+    User itself, "user__" from a profile, …): approved, and the account not locked.
+
+    `User.is_member` is the same rule for one loaded user; the two sit side by side here
+    and tests/members/test_access.py checks they agree. Nowhere else spells it out.
+    """
+    return models.Q(**{f"{path}membership_status": MEMBER_STATUS, f"{path}is_active": True})
 
 
 class UserQuerySet(models.QuerySet):
+    def in_good_standing(self) -> UserQuerySet:
+        """Approved members whose account is not locked: the only people the community
+        sees (lapsed, suspended, applicants and deactivated accounts are left out)."""
+        return self.filter(good_standing_q())
+
+    def with_two_factor(self) -> UserQuerySet:
+        """People who turned on two-factor sign-in (any allauth authenticator)."""
+        return self.filter(models.Exists(Authenticator.objects.filter(user=models.OuterRef("pk"))))
+
+    def without_two_factor(self) -> UserQuerySet:
+        return self.exclude(models.Exists(Authenticator.objects.filter(user=models.OuterRef("pk"))))
+
     def visible_to(self, viewer) -> UserQuerySet:
         """The people `viewer` may see at all: everyone except those in a block with
         them, in either direction (SPEC §2: "a member who blocked you, or whom you
@@ -41,9 +58,7 @@ class UserQuerySet(models.QuerySet):
         """
         if viewer is None or not viewer.is_authenticated:
             return self.all()
-        from members.models.connections import Block  # connections imports User from here
-
-        return self.filter(~models.Exists(Block.objects.between(viewer, models.OuterRef("pk"))))
+        return self.filter(not_blocked_with(viewer, "pk"))
 
 
 # Built on the QuerySet so `User.objects.visible_to(...)` chains; keeps its own name
@@ -67,7 +82,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     def create_superuser(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        extra.setdefault("membership_status", User.Status.MEMBER)
+        extra.setdefault("membership_status", MEMBER_STATUS)
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email: str):
@@ -79,7 +94,7 @@ class User(AbstractUser):
 
     class Status(models.TextChoices):
         APPLICANT = "applicant", "Applicant"
-        MEMBER = "member", "Member"
+        MEMBER = MEMBER_STATUS, "Member"
         LAPSED = "lapsed", "Lapsed (license needs re-verification)"
         SUSPENDED = "suspended", "Suspended"
 
@@ -105,7 +120,7 @@ class User(AbstractUser):
             # Who the directory may list, checked for each candidate from the index alone.
             models.Index(
                 fields=["id"],
-                condition=models.Q(membership_status="member", is_active=True),
+                condition=good_standing_q(),
                 name="members_user_good_standing",
             ),
         ]
@@ -130,8 +145,16 @@ class User(AbstractUser):
 
     @property
     def is_member(self) -> bool:
-        """True for an approved member in good standing: the only people who see the community."""
-        return self.is_active and self.membership_status == self.Status.MEMBER
+        """True for an approved member in good standing: the only people who see the
+        community. The one-object form of `good_standing_q()` (keep the two alike)."""
+        return self.is_active and self.membership_status == MEMBER_STATUS
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether this person signs in with a second factor (allauth's own test, so the
+        login flow and our checks never disagree). One query; not cached, because it
+        changes within a request when two-factor is turned on or off."""
+        return is_mfa_enabled(self)
 
     @property
     def role(self) -> str:

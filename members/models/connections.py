@@ -5,10 +5,12 @@ and the blocks that make two people not exist for each other (read through
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from members.models.accounts import User
+# The user model is named, not imported: accounts.py imports the block rule from here.
+User = settings.AUTH_USER_MODEL
 
 
 class ConnectionQuerySet(models.QuerySet):
@@ -143,6 +145,17 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocked {self.blocked_id}"
+
+
+def not_blocked_with(viewer, user_ref: str = "pk") -> models.Q:
+    """The block rule as a filter: the row whose user is at `user_ref` ("pk" on User,
+    "user_id" on Profile, …) is in no block with `viewer`, in either direction (SPEC §2:
+    "a member who blocked you, or whom you blocked, does not exist for you anywhere").
+
+    A NOT EXISTS subquery, so it composes with any other filter in one statement. Use it
+    through `User.objects.visible_to()` / `Profile.objects.visible_to()`.
+    """
+    return ~models.Exists(Block.objects.between(viewer, models.OuterRef(user_ref)))
 
 
 def blocked_between(a, b) -> bool:

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from members.models.accounts import User
+from members.models.accounts import User, good_standing_q
+from members.models.connections import not_blocked_with
 
 # Words a handle may not be: they are, or may become, paths next to /members/<handle>/
 # or read as if Hive itself were speaking.
@@ -89,6 +90,20 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ProfileQuerySet(models.QuerySet):
+    def in_good_standing(self) -> ProfileQuerySet:
+        """Profiles whose owner is a member in good standing (`good_standing_q`): the only
+        profiles anyone else may find, be suggested or be shown."""
+        return self.filter(good_standing_q("user__"))
+
+    def visible_to(self, viewer) -> ProfileQuerySet:
+        """Profiles whose owner is in no block with `viewer` (the rule of
+        `User.objects.visible_to`, applied on the profile's own row: no join)."""
+        if viewer is None or not viewer.is_authenticated:
+            return self.all()
+        return self.filter(not_blocked_with(viewer, "user_id"))
 
 
 class Profile(models.Model):
@@ -187,6 +202,8 @@ class Profile(models.Model):
     # The same document with the groups shown to connections too, searched only for the
     # viewer's own connections (narrowed by user id first, so it needs no GIN index).
     search_vector_connections = SearchVectorField(null=True, editable=False)
+
+    objects = ProfileQuerySet.as_manager()
 
     class Meta:
         indexes = [

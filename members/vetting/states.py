@@ -6,7 +6,6 @@ ApplicationEvent, `_require_deciding_staff` lets only staff with two-factor deci
 
 from __future__ import annotations
 
-from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 
 from members.models import Application, ApplicationEvent, User
@@ -57,5 +56,5 @@ def _move(
 def _require_deciding_staff(reviewer: User) -> None:
     if not reviewer.is_staff:
         raise PermissionDenied("Only staff review applications.")
-    if not Authenticator.objects.filter(user=reviewer).exists():
+    if not reviewer.has_two_factor:
         raise StaffNeedsTwoFactor("Turn on two-factor authentication before deciding.")

@@ -72,11 +72,10 @@ def _invite_members_to_vouch(application: Application) -> None:
     answering the email: tell them in-app, once per application and member."""
     for reference in application.references.filter(status=Reference.Status.PENDING):
         member = (
-            User.objects.filter(
+            User.objects.in_good_standing()
+            .filter(
                 Q(email__iexact=reference.email)
                 | Q(emailaddress__email__iexact=reference.email, emailaddress__verified=True),
-                is_active=True,
-                membership_status=User.Status.MEMBER,
             )
             .exclude(pk=application.user_id)
             .distinct()

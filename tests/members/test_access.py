@@ -72,3 +72,28 @@ def test_roles_are_derived_from_membership_status_not_is_active(db):
     member = MemberFactory()
     assert member.is_member and member.role == "member"
     assert StaffFactory().role == "staff"
+
+
+def test_good_standing_is_one_rule_in_python_and_sql(db):
+    """`User.is_member` (one loaded user) and `User.objects.in_good_standing()` (a query)
+    are the same rule: every status, active or locked, agrees in both forms."""
+    people = [
+        UserFactory(membership_status=status, is_active=active)
+        for status in User.Status.values
+        for active in (True, False)
+    ]
+    in_sql = set(User.objects.in_good_standing().values_list("pk", flat=True))
+    assert in_sql == {p.pk for p in people if p.is_member}
+    assert len(in_sql) == 1  # an approved, unlocked member, and nobody else
+
+
+def test_has_two_factor_follows_the_authenticator(db):
+    from allauth.mfa.models import Authenticator
+
+    person = MemberFactory()
+    assert not person.has_two_factor
+    assert person in User.objects.without_two_factor()
+    Authenticator.objects.create(user=person, type=Authenticator.Type.TOTP, data={})
+    assert person.has_two_factor
+    assert list(User.objects.with_two_factor()) == [person]
+    assert person not in User.objects.without_two_factor()
