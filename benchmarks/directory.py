@@ -264,7 +264,7 @@ def install_floor() -> None:
     from django.urls import clear_url_caches, path
 
     import hive.urls
-    from members.access import member_required
+    from hive.access import member_required
 
     template = engines["django"].from_string(
         "<!doctype html><title>Floor</title><p>Hello, {{ request.user.email }}.</p>"

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hive.access import member_required
 from matching.forms import AnswerForm
 from matching.models import Answer, Statement
 from matching.services import (
@@ -39,7 +40,6 @@ from matching.services import (
     values_consent_withdraw,
     values_progress,
 )
-from members.access import member_required
 
 TEMPLATE = "matching/values.html"
 UNKNOWN_STATEMENT = (

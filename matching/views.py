@@ -12,10 +12,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from hive.access import member_required
 from matching import services
 from matching.models import Dismissal, DualRelationship, Purpose
 from matching.suggestions import suggest
-from members.access import member_required
 from members.profile_views import ProfileAccess, ProfileMoved, access_profile
 
 # One sentence per tab, under its heading.

@@ -14,9 +14,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
+from hive.access import member_required
 from hive.http import page_link_pressed
 from hive.widgets import QuickSelect
-from members.access import member_required
 from members.directory import (
     PRACTICE_TERM_FILTERS,
     DirectoryFilters,

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from hive.access import member_required
 from members import photos
-from members.access import member_required
 from members.models import Profile
 from members.profile_forms import PhotoForm, ProfileForm
 from members.profile_views import ProfileMoved, access_profile

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from members.access import member_required
+from hive.access import member_required
 from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places
 
 MAX_QUERY_LENGTH = 100  # longer than any place name with its state; caps the work per keystroke

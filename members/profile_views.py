@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hive.access import member_required
 from hive.http import local_next
 from members import services
-from members.access import member_required
 from members.models import (
     US_JURISDICTIONS,
     Block,

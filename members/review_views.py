@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from hive.access import staff_required
 from hive.http import page_link_pressed
 from members import vetting
-from members.access import staff_required
 from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
 from members.review_forms import (
     DECISIONS,

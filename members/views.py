@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from members.access import member_required
+from hive.access import member_required
 from members.forms import ApplicationForm, ReferenceAnswerForm, RenewalForm, VouchForm
 from members.models import GUIDELINES_VERSION, Application, Reference, User, Vouch
 from members.vetting import (

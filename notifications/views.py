@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hive.access import member_required
 from hive.http import local_next
-from members.access import member_required
 from notifications import services
 from notifications.forms import SettingsForm
 from notifications.models import Notification

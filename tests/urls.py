@@ -4,7 +4,7 @@ that uses them in every role)."""
 from django.http import HttpResponse
 from django.urls import include, path
 
-from members.access import member_required, staff_required
+from hive.access import member_required, staff_required
 
 
 @member_required

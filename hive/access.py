@@ -1,4 +1,10 @@
-"""Access rules shared by every app. Views use these; they never check roles by hand."""
+"""Who may open a page, by role: the decorators every app's views wear. Views use these;
+they never check roles by hand. (Which *object* a member may see is each app's
+`access.py`: `access_profile`, `access_conversation`, …)
+
+They read only `User.is_member` and `is_staff` and send people to URL names, so they
+live in the project package, usable by `notifications` as well as the feature apps.
+"""
 
 from __future__ import annotations
 
