@@ -1,12 +1,12 @@
 """Staff views of the questionnaire and of members' matching data.
 
-Answers and dual relationships are private to their member; staff see them only by id
+Answers are private to their member; staff see them only by id
 (no search on them) and cannot edit them, so the admin is for support, not browsing.
 """
 
 from django.contrib import admin
 
-from matching.models import Answer, Dismissal, DualRelationship, Questionnaire, Statement
+from matching.models import Answer, Dismissal, Questionnaire, Statement
 
 
 class StatementInline(admin.TabularInline):
@@ -59,12 +59,6 @@ class AnswerAdmin(_ReadOnlyAdmin):
     list_display = ["member", "statement", "updated_at"]
     list_filter = ["statement__questionnaire"]
     raw_id_fields = ["member"]
-
-
-@admin.register(DualRelationship)
-class DualRelationshipAdmin(_ReadOnlyAdmin):
-    list_display = ["member", "other", "kind", "created_at"]
-    raw_id_fields = ["member", "other"]
 
 
 @admin.register(Dismissal)

@@ -179,54 +179,6 @@ class Answer(models.Model):
 # --- Pairs never to introduce ------------------------------------------------------------
 
 
-class DualRelationshipQuerySet(models.QuerySet):
-    def involving(self, user) -> DualRelationshipQuerySet:
-        """Declarations on either side: the exclusion is mutual even though only the
-        declaring member ever sees the row."""
-        return self.filter(models.Q(member=user) | models.Q(other=user))
-
-
-class DualRelationship(models.Model):
-    """`member` privately declares an existing relationship with `other`, or simply
-    asks not to be introduced. The two are then never suggested, paired or put in the
-    same new consultation group, and neither learns why: `other` is never told, and the
-    row is shown only to `member`."""
-
-    class Kind(models.TextChoices):
-        CLINICAL = "clinical", "Clinical relationship"
-        SUPERVISORY = "supervisory", "Supervisory relationship"
-        PERSONAL = "personal", "Personal relationship"
-        DO_NOT_INTRODUCE = "do_not_introduce", "Please don't introduce us"
-
-    member = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="dual_relationships_declared"
-    )
-    # No reverse accessor: nothing reachable from `other` should lead to this row.
-    other = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = DualRelationshipQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["member", "other"],
-                name="%(app_label)s_%(class)s_once_per_pair",
-                violation_error_message="You have already told us about your relationship "
-                "with this member.",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(member=models.F("other")),
-                name="%(app_label)s_%(class)s_not_self",
-                violation_error_message="You cannot declare a relationship with yourself.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member_id} → {self.other_id} ({self.kind})"
-
-
 class Purpose(models.TextChoices):
     """Why a suggestion is made; each has its own scoring on top of the values score."""
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from matching.models import (
     Answer,
     Dismissal,
-    DualRelationship,
     MatchingChange,
     Purpose,
     Questionnaire,
@@ -248,29 +247,3 @@ def dismissal_create(*, member: User, other: User, purpose: str, kind: str, now=
         update_fields=["kind", "until", "created_at"],
     )
     return dismissal
-
-
-@transaction.atomic
-def dual_relationship_set(*, member: User, other: User, kind: str) -> DualRelationship:
-    """`member` privately declares a relationship with `other` (or asks not to be
-    introduced). The two are then never suggested to each other; `other` is never told.
-    Declaring again changes the kind."""
-    relationship = DualRelationship(member=member, other=other, kind=kind)
-    # As for dismissals: replace, validate, then upsert (a double click is harmless).
-    DualRelationship.objects.filter(member=member, other=other).delete()
-    relationship.full_clean()
-    DualRelationship.objects.bulk_create(
-        [relationship],
-        update_conflicts=True,
-        unique_fields=["member", "other"],
-        update_fields=["kind"],
-    )
-    return relationship
-
-
-@transaction.atomic
-def dual_relationship_remove(*, member: User, other: User) -> bool:
-    """Withdraw `member`'s declaration about `other`; whether there was one. A
-    declaration `other` made about `member` stays: it is theirs."""
-    deleted, _ = DualRelationship.objects.filter(member=member, other=other).delete()
-    return bool(deleted)

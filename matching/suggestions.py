@@ -26,8 +26,8 @@ from django.db.models import Case, F, When
 from django.utils import timezone
 
 from matching import engine, features, purposes, reasons, scoring
-from matching.models import Dismissal, DualRelationship, Purpose
-from members.models import Block, Connection, Profile, User
+from matching.models import Dismissal, Purpose
+from members.models import Connection, Profile, User, never_introduced_ids
 from members.privacy import ALL_GROUPS, visible_groups_for
 
 LIMIT = 20
@@ -68,18 +68,16 @@ class Suggestions:
 
 
 def excluded_ids(viewer: User, purpose: str) -> set[int]:
-    """Everyone never to suggest to `viewer` for `purpose`, in one query (a UNION).
+    """Everyone never to suggest to `viewer` for `purpose`, in one query (a UNION): those
+    Hive may never introduce them to (members' rule: blocks and dual relationships,
+    whoever declared them; the reason is never shown), dismissals, and connections.
 
-    Blocks are read by hand here only to rank; the final filter is
-    `User.objects.visible_to`, the one rule. Dual relationships count whoever declared
-    them, and the reason is never shown."""
+    This set only steers the ranking; the final filter is
+    `User.objects.introducible_to`, the same rule in SQL."""
     pk = viewer.pk
     other_of_connection = Case(When(user_a_id=pk, then=F("user_b_id")), default=F("user_a_id"))
     sources = [
-        Block.objects.filter(blocker_id=pk).values_list("blocked_id"),
-        Block.objects.filter(blocked_id=pk).values_list("blocker_id"),
-        DualRelationship.objects.filter(member_id=pk).values_list("other_id"),
-        DualRelationship.objects.filter(other_id=pk).values_list("member_id"),
+        *never_introduced_ids(viewer),
         Dismissal.objects.in_force(timezone.now())
         .filter(member_id=pk, purpose__in=[purpose, Dismissal.ALL])
         .values_list("other_id"),
@@ -138,7 +136,7 @@ def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
     exclude = excluded_ids(viewer, purpose)
     me = engine.viewer_for(viewer, profile, snap)
     ranked = engine.rank(snap, me, purpose, exclude=exclude, k=limit + MARGIN)
-    allowed = User.objects.visible_to(viewer).in_good_standing().filter(pk__in=ranked.user_ids)
+    allowed = User.objects.introducible_to(viewer).in_good_standing().filter(pk__in=ranked.user_ids)
     found = {p.user_id: p for p in _profiles().filter(user__in=allowed, suggest_in_matches=True)}
     dropped = [uid for uid in ranked.user_ids if uid not in found]
     if dropped:

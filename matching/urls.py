@@ -12,5 +12,4 @@ urlpatterns = [
     # Suggestions (views.py)
     path("matches/", views.matches, name="matches"),
     path("matches/dismiss/<slug:handle>/", views.dismiss, name="dismiss"),
-    path("matches/relationships/<slug:handle>/", views.relationship, name="relationship"),
 ]

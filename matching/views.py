@@ -1,5 +1,4 @@
-"""Suggestions (/matches/), dismissing them, and the private dual-relationship mark
-set from a member's profile."""
+"""Suggestions (/matches/) and dismissing them."""
 
 from __future__ import annotations
 
@@ -14,9 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hive.access import member_required
 from matching import services
-from matching.models import Dismissal, DualRelationship, Purpose
+from matching.models import Dismissal, Purpose
 from matching.suggestions import suggest
-from members.profile_views import ProfileAccess, ProfileMoved, access_profile
+from members.access import ProfileAccess, access_profile
 
 # One sentence per tab, under its heading.
 INTROS = {
@@ -62,10 +61,7 @@ def matches(request: HttpRequest) -> HttpResponse:
 def _other(request: HttpRequest, handle: str) -> ProfileAccess:
     """The member at `handle` as the viewer may see them: a 404 when they may not (not a
     member, blocked either way) and for oneself, whom there is nothing to mark."""
-    try:
-        access = access_profile(request.user, handle)
-    except ProfileMoved as moved:
-        access = access_profile(request.user, moved.profile.handle)
+    access = access_profile(request.user, handle, follow_moved=True)
     if access.profile.user_id == request.user.pk:
         raise Http404("No such member.")
     return access
@@ -103,26 +99,3 @@ def dismiss(request: HttpRequest, handle: str) -> HttpResponse:
         )
     messages.success(request, done)
     return redirect(_matches_url(purpose))
-
-
-@member_required
-@require_POST
-def relationship(request: HttpRequest, handle: str) -> HttpResponse:
-    """Privately mark (or unmark, kind "none") a relationship with this member. Only the
-    viewer ever sees it; the two are then never suggested to each other."""
-    access = _other(request, handle)
-    kind = request.POST.get("kind", "")
-    other = access.profile.user
-    if kind == "none":
-        services.dual_relationship_remove(member=request.user, other=other)
-        messages.success(request, "Removed. Only you ever saw this note.")
-    elif kind in DualRelationship.Kind.values:
-        services.dual_relationship_set(member=request.user, other=other, kind=kind)
-        messages.success(
-            request,
-            f"Noted privately. We won’t suggest you and {access.profile.display_name} to "
-            "each other, and they are never told.",
-        )
-    else:
-        return HttpResponseBadRequest("Choose a kind of relationship.")
-    return redirect("members:profile", handle=access.profile.handle)

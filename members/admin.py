@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from members.models import AuditEvent, Profile, Term, User
+from members.models import AuditEvent, DualRelationship, Profile, Term, User
 
 
 @admin.register(User)
@@ -52,4 +52,19 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DualRelationship)
+class DualRelationshipAdmin(admin.ModelAdmin):
+    """Private to the member who declared it: staff see it by id for support, and can
+    neither search, edit nor add one."""
+
+    list_display = ["member", "other", "kind", "created_at"]
+    raw_id_fields = ["member", "other"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -9,7 +9,7 @@ position, time), XMP, ICC profile or comment from the upload survives.
 
 Files live in the default storage under a random token (no handle or id in the name,
 so a name says nothing about whose photo it is). Photos are member-only data and are
-never served as public media: members/photo_views.py serves them through the profile
+never served as public media: members/views/photos.py serves them through the profile
 access rule. The token also versions the URL, so browsers may cache a photo for long.
 """
 

@@ -13,7 +13,7 @@ rendered or sent.
 
 from __future__ import annotations
 
-from members.models import Connection, Profile, Term, blocked_between
+from members.models import US_JURISDICTIONS, Connection, Profile, Term, blocked_between
 from members.services import NotAvailable
 
 V = Profile.Visibility
@@ -40,6 +40,7 @@ FIELD_GROUPS: dict[str, frozenset[str]] = {
     "credentials": frozenset({"profession", "credential_tier", "credentials", "career_stage"}),
 }
 ALL_GROUPS = frozenset(FIELD_GROUPS)
+JURISDICTION_NAMES = dict(US_JURISDICTIONS)
 
 # The field name under which each kind of term in `Profile.terms` is shown.
 TERM_KIND_FIELDS = {
@@ -62,6 +63,16 @@ def visibility_of(profile: Profile, group: str) -> str:
     return getattr(profile, f"{group}_visibility")
 
 
+def _groups_for_relation(profile: Profile, relation: str) -> set[str]:
+    return {group for group in FIELD_GROUPS if relation in _AUDIENCE[visibility_of(profile, group)]}
+
+
+def groups_seen_by_another(profile: Profile, *, connected: bool) -> set[str]:
+    """The groups any other member in good standing sees, as a connection of the owner
+    or not: the owner's own privacy preview. Runs no query."""
+    return _groups_for_relation(profile, "connection" if connected else "member")
+
+
 def visible_groups_for(
     profile: Profile, viewer, *, connected: bool, blocked: bool = False
 ) -> set[str]:
@@ -77,8 +88,7 @@ def visible_groups_for(
         return set(ALL_GROUPS)
     if not viewer.is_member or blocked:
         raise NotAvailable("No such member.")
-    relation = "connection" if connected else "member"
-    return {group for group in FIELD_GROUPS if relation in _AUDIENCE[visibility_of(profile, group)]}
+    return groups_seen_by_another(profile, connected=connected)
 
 
 def visible_groups(profile: Profile, viewer) -> set[str]:
@@ -108,3 +118,39 @@ def fields_of_groups(groups) -> set[str]:
 def profile_visible_field_names(profile: Profile, viewer) -> set[str]:
     """The profile fields `viewer` may see; raises NotAvailable like `visible_groups`."""
     return fields_of_groups(visible_groups(profile, viewer))
+
+
+def profile_display(profile: Profile, groups) -> dict:
+    """What the profile partial renders: only the fields of the visible `groups`, so a
+    hidden field cannot reach the template at all. Uses prefetched terms (no query)."""
+    shown: dict = {"display_name": profile.display_name, "handle": profile.handle}
+    if "about" in groups:
+        shown.update(pronouns=profile.pronouns, headline=profile.headline, bio=profile.bio)
+    if "credentials" in groups:
+        shown.update(
+            profession=profile.profession.label if profile.profession else "",
+            credential_tier=profile.get_credential_tier_display(),
+            credentials=profile.credentials,
+            career_stage=profile.get_career_stage_display(),
+        )
+    if "practice" in groups:
+        labels: dict[str, list[str]] = {field: [] for field in TERM_KIND_FIELDS.values()}
+        for term in profile.terms.all():
+            field = TERM_KIND_FIELDS.get(term.kind)
+            if field:
+                labels[field].append(term.label)
+        shown["terms"] = [
+            (Term.Kind(kind).label if kind != Term.Kind.LOOKING_FOR else "Looking for", labels[f])
+            for kind, f in TERM_KIND_FIELDS.items()
+            if labels[f]
+        ]
+        shown.update(
+            accepting_referrals=profile.get_accepting_referrals_display(),
+            office_space=profile.get_office_space_display(),
+        )
+    if "location" in groups:
+        shown["place"] = ", ".join(p for p in (profile.city, profile.region, profile.country) if p)
+        shown["telehealth"] = [
+            JURISDICTION_NAMES.get(code, code) for code in profile.telehealth_jurisdictions
+        ]
+    return shown

@@ -13,6 +13,7 @@ from members.models import (
     AuditEvent,
     Block,
     Connection,
+    DualRelationship,
     HandleRedirect,
     Profile,
     User,
@@ -228,6 +229,32 @@ def block_remove(*, blocker: User, blocked: User) -> None:
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     if not deleted:
         raise NotAllowed("You have not blocked this member.")
+
+
+@transaction.atomic
+def dual_relationship_set(*, member: User, other: User, kind: str) -> DualRelationship:
+    """`member` privately declares a relationship with `other` (or asks not to be
+    introduced). The two are then never suggested to each other; `other` is never told.
+    Declaring again changes the kind."""
+    relationship = DualRelationship(member=member, other=other, kind=kind)
+    # As for dismissals: replace, validate, then upsert (a double click is harmless).
+    DualRelationship.objects.filter(member=member, other=other).delete()
+    relationship.full_clean()
+    DualRelationship.objects.bulk_create(
+        [relationship],
+        update_conflicts=True,
+        unique_fields=["member", "other"],
+        update_fields=["kind"],
+    )
+    return relationship
+
+
+@transaction.atomic
+def dual_relationship_remove(*, member: User, other: User) -> bool:
+    """Withdraw `member`'s declaration about `other`; whether there was one. A
+    declaration `other` made about `member` stays: it is theirs."""
+    deleted, _ = DualRelationship.objects.filter(member=member, other=other).delete()
+    return bool(deleted)
 
 
 # --- Profiles ------------------------------------------------------------------------------

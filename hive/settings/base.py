@@ -200,7 +200,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hive] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("HIVE_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
-ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.accounts.SignupExtraForm"
 # allauth's rate limits count in the cache, which is Redis: limits hold across every web
 # process. Behind N proxies, set ALLAUTH_TRUSTED_PROXY_COUNT so the client's address is
 # read from X-Forwarded-For rather than the proxy's.

@@ -5,7 +5,8 @@
 - profiles.py: Term (the controlled vocabularies), Profile, HandleRedirect, the handle
   and telehealth jurisdiction validators, RESERVED_HANDLES, US_JURISDICTIONS.
 - applications.py: Application, Reference, Vouch, ApplicationEvent, GUIDELINES_VERSION.
-- connections.py: Connection, Block, their querysets, `blocked_between`.
+- connections.py: Connection, Block, DualRelationship, their querysets, `blocked_between`,
+  `may_introduce`.
 
 Everything is re-exported here, so code and migrations import from `members.models`.
 """
@@ -29,7 +30,11 @@ from members.models.connections import (
     BlockQuerySet,
     Connection,
     ConnectionQuerySet,
+    DualRelationship,
+    DualRelationshipQuerySet,
     blocked_between,
+    may_introduce,
+    never_introduced_ids,
 )
 from members.models.profiles import (
     RESERVED_HANDLES,
@@ -53,6 +58,8 @@ __all__ = [
     "BlockQuerySet",
     "Connection",
     "ConnectionQuerySet",
+    "DualRelationship",
+    "DualRelationshipQuerySet",
     "HandleRedirect",
     "Profile",
     "ProfileQuerySet",
@@ -64,6 +71,8 @@ __all__ = [
     "Vouch",
     "blocked_between",
     "good_standing_q",
+    "may_introduce",
+    "never_introduced_ids",
     "validate_handle",
     "validate_jurisdictions",
 ]

@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hive.timezones import validate_timezone
-from members.models.connections import not_blocked_with
+from members.models.connections import no_dual_relationship_with, not_blocked_with
 
 MEMBER_STATUS = "member"
 
@@ -59,6 +59,13 @@ class UserQuerySet(models.QuerySet):
         if viewer is None or not viewer.is_authenticated:
             return self.all()
         return self.filter(not_blocked_with(viewer, "pk"))
+
+    def introducible_to(self, viewer) -> UserQuerySet:
+        """The people Hive may put in front of `viewer` (suggest, pair for coffee, seat
+        in the same new group): visible to them, and no dual relationship declared by
+        either (SPEC §4: "never suggested, paired or put in the same new consultation
+        group, and neither learns why"). `may_introduce(a, b)` is the pair form."""
+        return self.visible_to(viewer).filter(no_dual_relationship_with(viewer, "pk"))
 
 
 # Built on the QuerySet so `User.objects.visible_to(...)` chains; keeps its own name

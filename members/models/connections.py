@@ -1,6 +1,8 @@
-"""Connections and blocks: one row per pair of members for a connection or a request,
-and the blocks that make two people not exist for each other (read through
-`User.objects.visible_to()` or `blocked_between()`).
+"""Connections, blocks and dual relationships: one row per pair of members for a
+connection or a request; the blocks that make two people not exist for each other
+(read through `User.objects.visible_to()` or `blocked_between()`); and the private
+declarations of a dual relationship that keep two people from being introduced (read
+through `User.objects.introducible_to()` or `may_introduce()`).
 """
 
 from __future__ import annotations
@@ -147,6 +149,58 @@ class Block(models.Model):
         return f"{self.blocker_id} blocked {self.blocked_id}"
 
 
+class DualRelationshipQuerySet(models.QuerySet):
+    def involving(self, user) -> DualRelationshipQuerySet:
+        """Declarations on either side: the exclusion is mutual even though only the
+        declaring member ever sees the row."""
+        return self.filter(models.Q(member=user) | models.Q(other=user))
+
+    def between(self, a, b) -> DualRelationshipQuerySet:
+        """Declarations between two people, whoever made them. `b` may be an OuterRef."""
+        return self.filter(models.Q(member=a, other=b) | models.Q(member=b, other=a))
+
+
+class DualRelationship(models.Model):
+    """`member` privately declares an existing relationship with `other`, or simply
+    asks not to be introduced. The two are then never suggested, paired or put in the
+    same new consultation group, and neither learns why: `other` is never told, and the
+    row is shown only to `member`."""
+
+    class Kind(models.TextChoices):
+        CLINICAL = "clinical", "Clinical relationship"
+        SUPERVISORY = "supervisory", "Supervisory relationship"
+        PERSONAL = "personal", "Personal relationship"
+        DO_NOT_INTRODUCE = "do_not_introduce", "Please don't introduce us"
+
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="dual_relationships_declared"
+    )
+    # No reverse accessor: nothing reachable from `other` should lead to this row.
+    other = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DualRelationshipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "other"],
+                name="%(app_label)s_%(class)s_once_per_pair",
+                violation_error_message="You have already told us about your relationship "
+                "with this member.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(member=models.F("other")),
+                name="%(app_label)s_%(class)s_not_self",
+                violation_error_message="You cannot declare a relationship with yourself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.other_id} ({self.kind})"
+
+
 def not_blocked_with(viewer, user_ref: str = "pk") -> models.Q:
     """The block rule as a filter: the row whose user is at `user_ref` ("pk" on User,
     "user_id" on Profile, …) is in no block with `viewer`, in either direction (SPEC §2:
@@ -162,6 +216,32 @@ def blocked_between(a, b) -> bool:
     """True if either of the two people blocked the other (the access-check form of
     `User.objects.visible_to`, for one profile, message or invitation)."""
     return Block.objects.between(a, b).exists()
+
+
+def no_dual_relationship_with(viewer, user_ref: str = "pk") -> models.Q:
+    """Neither `viewer` nor the user at `user_ref` declared a dual relationship with the
+    other (see `DualRelationship`). Use it through `User.objects.introducible_to()`."""
+    return ~models.Exists(DualRelationship.objects.between(viewer, models.OuterRef(user_ref)))
+
+
+def may_introduce(a, b) -> bool:
+    """The pair form of `User.objects.introducible_to`: may Hive put these two in
+    front of each other (suggest, pair for coffee, seat in the same new group)? Not
+    when either blocked the other or declared a dual relationship with them."""
+    return not (blocked_between(a, b) or DualRelationship.objects.between(a, b).exists())
+
+
+def never_introduced_ids(viewer) -> list[models.QuerySet]:
+    """Everyone `viewer` may never be introduced to, as flat id querysets (blocks and
+    dual relationships, each way) for a caller to UNION with its own exclusions in one
+    statement; the same rule as `introducible_to`."""
+    pk = _pk(viewer)
+    return [
+        Block.objects.filter(blocker_id=pk).values_list("blocked_id"),
+        Block.objects.filter(blocked_id=pk).values_list("blocker_id"),
+        DualRelationship.objects.filter(member_id=pk).values_list("other_id"),
+        DualRelationship.objects.filter(other_id=pk).values_list("member_id"),
+    ]
 
 
 def _pk(user_or_id) -> int:

@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from matching import answer_columns, engine, features, freshness, purposes, scoring, services
-from matching.models import Answer, Dismissal, DualRelationship, Purpose, Questionnaire, Statement
+from matching.models import Answer, Dismissal, Purpose, Questionnaire, Statement
 from matching.suggestions import excluded_ids, suggest
 from members import services as member_services
-from members.models import Application, Connection, Profile, Term, User
+from members.models import Application, Connection, DualRelationship, Profile, Term, User
 from tests.matching.people import CONNECTIONS, ONLY_ME, PLACES, answer, person, statement
 from tests.members.factories import ApplicantFactory
 
@@ -251,7 +251,7 @@ def test_blocked_either_way_never_appear(viewer):
 def test_a_dual_relationship_either_way_excludes(viewer, declared_by):
     other, fine = near(), near()
     member, marked = (viewer, other) if declared_by == "viewer" else (other, viewer)
-    services.dual_relationship_set(
+    member_services.dual_relationship_set(
         member=member, other=marked, kind=DualRelationship.Kind.SUPERVISORY
     )
     assert suggested(viewer) == [fine.pk]

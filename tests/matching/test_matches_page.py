@@ -6,9 +6,9 @@ from django.test import Client
 from django.urls import reverse
 
 from matching import engine
-from matching.models import Dismissal, DualRelationship, Purpose
+from matching.models import Dismissal, Purpose
 from members import services as member_services
-from members.models import Connection
+from members.models import Connection, DualRelationship
 from tests.matching.people import answer, person
 from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactory
 
@@ -40,7 +40,7 @@ def dismiss_url(user):
 
 
 def relationship_url(user):
-    return reverse("matching:relationship", args=[user.profile.handle])
+    return reverse("members:relationship", args=[user.profile.handle])
 
 
 # --- Access ------------------------------------------------------------------------------
@@ -82,15 +82,19 @@ def test_write_endpoints_404_for_people_the_viewer_may_not_see(browser, viewer, 
     for other in (blocker, lapsed, viewer):
         target = dismiss_url(other) if url == "dismiss" else relationship_url(other)
         assert browser.post(target, {"kind": "never"}).status_code == 404
-    missing = reverse(f"matching:{url}", args=["nobody-here"])
+    name = "matching:dismiss" if url == "dismiss" else "members:relationship"
+    missing = reverse(name, args=["nobody-here"])
     assert browser.post(missing, {"kind": "never"}).status_code == 404
     assert not Dismissal.objects.exists() and not DualRelationship.objects.exists()
 
 
-def test_bad_input_is_a_400_not_a_500(browser):
+def test_bad_input_is_refused_clearly_not_a_500(browser):
     other = near()
     assert browser.post(dismiss_url(other), {"kind": "sometimes"}).status_code == 400
-    assert browser.post(relationship_url(other), {"kind": "nemesis"}).status_code == 400
+    response = browser.post(relationship_url(other), {"kind": "nemesis"}, follow=True)
+    assert response.status_code == 200
+    assert "Choose what kind of relationship it is." in response.content.decode()
+    assert not DualRelationship.objects.exists()
 
 
 # --- The page ----------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from matching import scoring
-from matching.models import Answer, Dismissal, DualRelationship, Purpose, Questionnaire, Statement
+from matching.models import Answer, Dismissal, Purpose, Questionnaire, Statement
 from matching.questionnaire import DATA, load_questionnaire, read_questionnaire
+from members.models import DualRelationship
 from tests.matching.factories import AnswerFactory
 from tests.members.factories import MemberFactory
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from matching import engine, purposes
-from matching.models import DualRelationship, Purpose, Questionnaire
+from matching.models import Purpose, Questionnaire
 from matching.purposes import COFFEE, GIVING, RECEIVING, Member, Vocabulary, unit_vector
 from matching.reasons import MAX_CLAUSES, reason_for, soft_lower
 from matching.suggestions import suggest
-from members.models import Term
+from members.models import DualRelationship, Term
 from tests.matching.people import CONNECTIONS, ONLY_ME, PLACES, answer, person
 from tests.matching.test_engine import _population
 

@@ -276,3 +276,31 @@ def test_create_user_still_works():
     admin = User.objects.create_superuser("root@example.com", "pw-12345678")
     assert user.check_password("pw-12345678") and admin.is_superuser
     assert User.objects.visible_to(user).filter(pk=admin.pk).exists()
+
+
+# --- "May these two be introduced?" --------------------------------------------------------
+
+
+@pytest.mark.parametrize("who_acts", ["me", "them"])
+@pytest.mark.parametrize("how", ["block", "dual_relationship"])
+def test_a_block_or_a_dual_relationship_either_way_stops_introductions(db, who_acts, how):
+    """`introducible_to` (lists) and `may_introduce` (one pair) are one rule: a block or
+    a declared dual relationship, made by either side, keeps the two apart; a third
+    person is unaffected."""
+    from members.models import DualRelationship, may_introduce
+
+    me, them, bystander = MemberFactory(), MemberFactory(), MemberFactory()
+    actor, target = (me, them) if who_acts == "me" else (them, me)
+    assert may_introduce(me, them)
+    if how == "block":
+        Block.objects.create(blocker=actor, blocked=target)
+    else:
+        DualRelationship.objects.create(
+            member=actor, other=target, kind=DualRelationship.Kind.DO_NOT_INTRODUCE
+        )
+    assert not may_introduce(me, them) and not may_introduce(them, me)
+    assert may_introduce(me, bystander)
+    seen = set(User.objects.introducible_to(me).values_list("pk", flat=True))
+    assert them.pk not in seen and bystander.pk in seen
+    # A dual relationship does not hide anyone: only a block does.
+    assert (them in User.objects.visible_to(me)) == (how == "dual_relationship")

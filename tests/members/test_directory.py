@@ -497,7 +497,7 @@ def test_the_quick_form_renders_what_django_renders(viewer):
     from django import forms
     from django.forms.boundfield import BoundField
 
-    from members.directory_views import DirectoryForm, QuickSelect
+    from members.views.directory import DirectoryForm, QuickSelect
 
     terms = list(Term.objects.all())
     for data in (

@@ -1,4 +1,4 @@
-"""Profile photos (members/photos.py, members/photo_views.py): what an upload must be,
+"""Profile photos (members/photos.py, members/views/photos.py): what an upload must be,
 what is stored (no metadata, upright, square, two sizes, random names), that old files
 go, who may fetch a photo, and where photos show."""
 

@@ -1,4 +1,4 @@
-"""Profile pages (members/profile_views.py): who may open a profile, which fields each
+"""Profile pages (members/views/profiles.py): who may open a profile, which fields each
 viewer sees on the rendered page, the connection and block actions, the query budget,
 editing one's own profile and privacy."""
 

@@ -3,12 +3,8 @@ connection and block actions taken from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from types import SimpleNamespace
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,111 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hive.access import member_required
 from hive.http import local_next
 from members import services
-from members.models import (
-    US_JURISDICTIONS,
-    Block,
-    Connection,
-    HandleRedirect,
-    Profile,
-    Term,
-    blocked_between,
-)
+from members.access import ProfileAccess, ProfileMoved, access_profile
+from members.forms.profiles import ConnectForm, PrivacyForm, ProfileForm
+from members.models import Block, Connection, DualRelationship, Profile
 from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places
-from members.privacy import TERM_KIND_FIELDS, visible_groups_for
-from members.profile_forms import ConnectForm, PrivacyForm, ProfileForm
+from members.privacy import groups_seen_by_another, profile_display
 from members.ratelimit import browsing_limit
-from members.services import NotAllowed, NotAvailable
-
-_JURISDICTION_NAMES = dict(US_JURISDICTIONS)
-
+from members.services import NotAllowed
 
 # --- Reading a profile ---------------------------------------------------------------------
-
-
-class ProfileMoved(Exception):
-    """The handle is an old one: the profile now lives at `profile.handle`."""
-
-    def __init__(self, profile: Profile):
-        super().__init__(profile.handle)
-        self.profile = profile
-
-
-@dataclass
-class ProfileAccess:
-    profile: Profile
-    groups: set[str]
-    connection: Connection | None  # the request or connection between viewer and owner
-
-
-def _profiles():
-    terms = Term.objects.exclude(kind=Term.Kind.PROFESSION).order_by("kind", "position", "label")
-    return Profile.objects.select_related("user", "profession").prefetch_related(
-        Prefetch("terms", queryset=terms)
-    )
-
-
-def access_profile(viewer, handle: str) -> ProfileAccess:
-    """Fetch the profile at `handle` and what `viewer` may see of it, in a fixed number
-    of queries.
-
-    Raises NotAvailable (404) when there is no such handle, when the owner is not a
-    member in good standing, or when either blocked the other; ProfileMoved when the
-    handle is an old one of a profile the viewer may see (checked first, so a redirect
-    never reveals where a hidden profile went).
-    """
-    handle = handle.lower()
-    profile = _profiles().filter(handle=handle).first()
-    moved = False
-    if profile is None:
-        old = HandleRedirect.objects.filter(old_handle=handle).values_list("profile", flat=True)
-        profile = _profiles().filter(pk__in=old).first()
-        moved = True
-    if profile is None or not profile.user.is_member:
-        raise NotAvailable("No such member.")
-    is_self = viewer.pk == profile.user_id
-    connection = None if is_self else Connection.objects.between(viewer, profile.user_id).first()
-    blocked = not is_self and blocked_between(viewer, profile.user_id)
-    connected = connection is not None and connection.status == Connection.Status.ACCEPTED
-    groups = visible_groups_for(profile, viewer, connected=connected, blocked=blocked)
-    if moved:
-        raise ProfileMoved(profile)
-    return ProfileAccess(profile=profile, groups=groups, connection=connection)
-
-
-def profile_display(profile: Profile, groups) -> dict:
-    """What the profile partial renders: only the fields of the visible `groups`, so a
-    hidden field cannot reach the template at all. Uses prefetched terms (no query)."""
-    shown: dict = {"display_name": profile.display_name, "handle": profile.handle}
-    if "about" in groups:
-        shown.update(pronouns=profile.pronouns, headline=profile.headline, bio=profile.bio)
-    if "credentials" in groups:
-        shown.update(
-            profession=profile.profession.label if profile.profession else "",
-            credential_tier=profile.get_credential_tier_display(),
-            credentials=profile.credentials,
-            career_stage=profile.get_career_stage_display(),
-        )
-    if "practice" in groups:
-        labels: dict[str, list[str]] = {field: [] for field in TERM_KIND_FIELDS.values()}
-        for term in profile.terms.all():
-            field = TERM_KIND_FIELDS.get(term.kind)
-            if field:
-                labels[field].append(term.label)
-        shown["terms"] = [
-            (Term.Kind(kind).label if kind != Term.Kind.LOOKING_FOR else "Looking for", labels[f])
-            for kind, f in TERM_KIND_FIELDS.items()
-            if labels[f]
-        ]
-        shown.update(
-            accepting_referrals=profile.get_accepting_referrals_display(),
-            office_space=profile.get_office_space_display(),
-        )
-    if "location" in groups:
-        shown["place"] = ", ".join(p for p in (profile.city, profile.region, profile.country) if p)
-        shown["telehealth"] = [
-            _JURISDICTION_NAMES.get(code, code) for code in profile.telehealth_jurisdictions
-        ]
-    return shown
 
 
 @member_required
@@ -133,23 +33,14 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
         access = access_profile(request.user, handle)
     except ProfileMoved as moved:
         return redirect("members:profile", handle=moved.profile.handle, permanent=True)
-    connection = access.connection
-    state = "self" if access.profile.user_id == request.user.pk else "none"
-    if connection is not None:
-        if connection.status == Connection.Status.ACCEPTED:
-            state = "connected"
-        elif connection.requested_by_id == request.user.pk:
-            state = "sent"
-        else:
-            state = "received"
     return render(
         request,
         "members/profile_detail.html",
         {
             "profile": access.profile,
             "shown": profile_display(access.profile, access.groups),
-            "state": state,
-            "connection": connection,
+            "state": access.connection_state,
+            "connection": access.connection,
             "connect_form": ConnectForm(),
         },
     )
@@ -169,11 +60,8 @@ def _back(request: HttpRequest, profile: Profile | None = None) -> HttpResponse:
 
 
 def _target(request: HttpRequest, handle: str) -> ProfileAccess:
-    try:
-        return access_profile(request.user, handle)
-    except ProfileMoved as moved:
-        # Actions go to the current handle; an old one in a stale form still works.
-        return access_profile(request.user, moved.profile.handle)
+    # Actions go to the current handle; an old one in a stale form still works.
+    return access_profile(request.user, handle, follow_moved=True)
 
 
 @member_required
@@ -281,11 +169,36 @@ def unblock(request: HttpRequest, handle: str) -> HttpResponse:
     return redirect("members:connections")
 
 
+@member_required
+@require_POST
+def relationship(request: HttpRequest, handle: str) -> HttpResponse:
+    """Privately mark (or unmark, kind "none") a relationship with this member. Only the
+    viewer ever sees it; the two are then never suggested to each other."""
+    access = _target(request, handle)
+    if access.connection_state == "self":
+        raise Http404("There is nothing to mark about yourself.")
+    kind = request.POST.get("kind", "")
+    other = access.profile.user
+    if kind == "none":
+        services.dual_relationship_remove(member=request.user, other=other)
+        messages.success(request, "Removed. Only you ever saw this note.")
+    elif kind in DualRelationship.Kind.values:
+        services.dual_relationship_set(member=request.user, other=other, kind=kind)
+        messages.success(
+            request,
+            f"Noted privately. We won’t suggest you and {access.profile.display_name} to "
+            "each other, and they are never told.",
+        )
+    else:
+        messages.error(request, "Choose what kind of relationship it is.")
+    return redirect("members:profile", handle=access.profile.handle)
+
+
 # --- My own profile, privacy and connections -----------------------------------------------
 
 
 def _own_profile(request: HttpRequest) -> Profile:
-    profile = _profiles().filter(user=request.user).first()
+    profile = Profile.objects.with_terms().filter(user=request.user).first()
     if profile is None:  # staff accounts may have no profile
         raise Http404("You have no profile.")
     return profile
@@ -363,14 +276,6 @@ def _save_profile(form: ProfileForm) -> bool:
     return True
 
 
-class _PretendViewer(SimpleNamespace):
-    """Someone who is not the owner, for the privacy preview: a member in good standing."""
-
-    pk = 0
-    is_authenticated = True
-    is_member = True
-
-
 @member_required
 @require_http_methods(["GET", "POST"])
 def privacy(request: HttpRequest) -> HttpResponse:
@@ -386,16 +291,15 @@ def privacy(request: HttpRequest) -> HttpResponse:
     else:
         form = PrivacyForm(instance=profile)
     # Previews show the saved settings (the form may hold unsaved, invalid input).
-    saved = _profiles().get(pk=profile.pk) if form.is_bound else profile
-    viewer = _PretendViewer()
+    saved = Profile.objects.with_terms().get(pk=profile.pk) if form.is_bound else profile
     previews = [
         (
             "How my profile looks to a member",
-            profile_display(saved, visible_groups_for(saved, viewer, connected=False)),
+            profile_display(saved, groups_seen_by_another(saved, connected=False)),
         ),
         (
             "How my profile looks to a connection",
-            profile_display(saved, visible_groups_for(saved, viewer, connected=True)),
+            profile_display(saved, groups_seen_by_another(saved, connected=True)),
         ),
     ]
     return render(request, "members/privacy.html", {"form": form, "previews": previews})

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from hive.access import member_required
-from members.forms import ApplicationForm, ReferenceAnswerForm, RenewalForm, VouchForm
+from members.forms.applications import ApplicationForm, ReferenceAnswerForm, RenewalForm, VouchForm
 from members.models import GUIDELINES_VERSION, Application, Reference, User, Vouch
 from members.vetting import (
     IllegalTransition,

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hive.access import member_required
 from members import photos
+from members.access import ProfileMoved, access_profile
+from members.forms.profiles import PhotoForm, ProfileForm
 from members.models import Profile
-from members.profile_forms import PhotoForm, ProfileForm
-from members.profile_views import ProfileMoved, access_profile
 
 # The URL carries the photo's token, so a new photo has a new URL: what a browser has
 # cached for one URL never changes, and it may keep it for a year.

@@ -24,8 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hive.access import staff_required
 from hive.http import page_link_pressed
 from members import vetting
-from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
-from members.review_forms import (
+from members.forms.review import (
     DECISIONS,
     STATUS_FILTERS,
     DecisionForm,
@@ -33,6 +32,7 @@ from members.review_forms import (
     QueueFilterForm,
     decisions_for,
 )
+from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
 
 S = Application.Status
 PAGE_SIZE = 25

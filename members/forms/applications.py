@@ -1,4 +1,5 @@
-"""Forms of the members app."""
+"""Forms of the applicant's side: the application, the license renewal, and the
+answers of references and vouching members."""
 
 from __future__ import annotations
 
@@ -8,34 +9,8 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 
-from hive.timezones import validate_timezone
-from members.models import GUIDELINES_VERSION, Application, Profile, User
+from members.models import GUIDELINES_VERSION, Application, Profile
 from members.validators import normalise_npi, validate_npi
-
-
-class SignupExtraForm(forms.Form):
-    """Extra fields on allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS).
-
-    The time zone is filled in by static/js/hive.js from the browser; without JavaScript
-    it stays UTC and can be changed in the notification settings.
-    """
-
-    timezone = forms.CharField(
-        required=False, widget=forms.HiddenInput(attrs={"data-browser-timezone": ""})
-    )
-
-    def clean_timezone(self) -> str:
-        value = self.cleaned_data.get("timezone") or "UTC"
-        try:
-            validate_timezone(value)
-        except forms.ValidationError:
-            return "UTC"  # a browser with an odd zone name must not block sign-up
-        return value
-
-    def signup(self, request, user: User) -> None:
-        user.timezone = self.cleaned_data["timezone"]
-        user.save(update_fields=["timezone"])
-
 
 # --- The application ------------------------------------------------------------------------
 
