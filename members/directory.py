@@ -36,7 +36,7 @@ PAGE_SIZE = 20
 # Counting stops here: a broader search says "1,000+ found" (see DirectoryPaginator).
 COUNT_CAP = 1000
 EARTH_RADIUS_KM = 6371.0088
-V = Profile.Visibility
+Visibility = Profile.Visibility
 
 # Term kinds a directory filter can use, as DirectoryFilters field → Term.Kind.
 PRACTICE_TERM_FILTERS = {
@@ -94,7 +94,8 @@ def profile_refresh_search(profile_ids: Iterable[int]) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            _REFRESH_SQL, {"ids": ids, "members": V.MEMBERS, "connections": V.CONNECTIONS}
+            _REFRESH_SQL,
+            {"ids": ids, "members": Visibility.MEMBERS, "connections": Visibility.CONNECTIONS},
         )
         return cursor.rowcount
 
@@ -164,9 +165,9 @@ def _shown(group: str, connected_ids: list[int]) -> Q:
     """Profiles whose `group` the viewer may see: shown to all members, or to connections
     and the viewer is one. A filter on a group matches only where the group is shown,
     so filtering can never reveal a hidden field."""
-    shown = Q(**{f"{group}_visibility": V.MEMBERS})
+    shown = Q(**{f"{group}_visibility": Visibility.MEMBERS})
     if connected_ids:
-        shown |= Q(**{f"{group}_visibility": V.CONNECTIONS, "user_id__in": connected_ids})
+        shown |= Q(**{f"{group}_visibility": Visibility.CONNECTIONS, "user_id__in": connected_ids})
     return shown
 
 

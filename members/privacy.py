@@ -16,7 +16,7 @@ from __future__ import annotations
 from members.models import US_JURISDICTIONS, Connection, Profile, Term, blocked_between
 from members.services import NotAvailable
 
-V = Profile.Visibility
+Visibility = Profile.Visibility
 
 # group -> the fields in it. Names without a model field of their own are the term
 # kinds of `Profile.terms` (see TERM_KIND_FIELDS) and "place" (city, region, country,
@@ -53,9 +53,9 @@ TERM_KIND_FIELDS = {
 
 # Who, besides the owner, a visibility setting lets in.
 _AUDIENCE = {
-    V.MEMBERS: {"member", "connection"},
-    V.CONNECTIONS: {"connection"},
-    V.ONLY_ME: set(),
+    Visibility.MEMBERS: {"member", "connection"},
+    Visibility.CONNECTIONS: {"connection"},
+    Visibility.ONLY_ME: set(),
 }
 
 

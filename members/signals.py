@@ -12,18 +12,18 @@ from django.shortcuts import resolve_url
 from members.models import AuditEvent, User
 from members.services import audit_record
 
-A = AuditEvent.Action
+Action = AuditEvent.Action
 
 
 @receiver(auth.user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    audit_record(action=A.LOGIN, subject=user, request=request)
+    audit_record(action=Action.LOGIN, subject=user, request=request)
 
 
 @receiver(auth.user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(action=A.LOGOUT, subject=user, request=request)
+        audit_record(action=Action.LOGOUT, subject=user, request=request)
 
 
 @receiver(auth.user_login_failed)
@@ -32,7 +32,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     login = credentials.get("email") or credentials.get("username") or ""
     subject = User.objects.filter(email__iexact=login).first() if login else None
     audit_record(
-        action=A.LOGIN_FAILED,
+        action=Action.LOGIN_FAILED,
         subject=subject,
         actor=None,
         request=request,
@@ -42,32 +42,38 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(account.password_changed)
 def _password_changed(sender, request, user, **kwargs):
-    audit_record(action=A.PASSWORD_CHANGED, subject=user, request=request)
+    audit_record(action=Action.PASSWORD_CHANGED, subject=user, request=request)
 
 
 @receiver(account.password_reset)
 def _password_reset(sender, request, user, **kwargs):
-    audit_record(action=A.PASSWORD_RESET, subject=user, request=request)
+    audit_record(action=Action.PASSWORD_RESET, subject=user, request=request)
 
 
 @receiver(account.email_added)
 def _email_added(sender, request, user, email_address, **kwargs):
     audit_record(
-        action=A.EMAIL_ADDED, subject=user, request=request, data={"email": email_address.email}
+        action=Action.EMAIL_ADDED,
+        subject=user,
+        request=request,
+        data={"email": email_address.email},
     )
 
 
 @receiver(account.email_removed)
 def _email_removed(sender, request, user, email_address, **kwargs):
     audit_record(
-        action=A.EMAIL_REMOVED, subject=user, request=request, data={"email": email_address.email}
+        action=Action.EMAIL_REMOVED,
+        subject=user,
+        request=request,
+        data={"email": email_address.email},
     )
 
 
 @receiver(account.email_changed)
 def _email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
     audit_record(
-        action=A.EMAIL_CHANGED,
+        action=Action.EMAIL_CHANGED,
         subject=user,
         request=request,
         data={
@@ -80,27 +86,27 @@ def _email_changed(sender, request, user, from_email_address, to_email_address, 
 @receiver(mfa.authenticator_added)
 def _mfa_added(sender, request, user, authenticator, **kwargs):
     audit_record(
-        action=A.MFA_ADDED, subject=user, request=request, data={"type": authenticator.type}
+        action=Action.MFA_ADDED, subject=user, request=request, data={"type": authenticator.type}
     )
 
 
 @receiver(mfa.authenticator_removed)
 def _mfa_removed(sender, request, user, authenticator, **kwargs):
     audit_record(
-        action=A.MFA_REMOVED, subject=user, request=request, data={"type": authenticator.type}
+        action=Action.MFA_REMOVED, subject=user, request=request, data={"type": authenticator.type}
     )
 
 
 @receiver(mfa.authenticator_reset)
 def _mfa_reset(sender, request, user, authenticator, **kwargs):
     audit_record(
-        action=A.MFA_RESET, subject=user, request=request, data={"type": authenticator.type}
+        action=Action.MFA_RESET, subject=user, request=request, data={"type": authenticator.type}
     )
 
 
 @receiver(mfa.authentication_failed)
 def _mfa_failed(sender, request, user, **kwargs):
-    audit_record(action=A.MFA_FAILED, subject=user, request=request)
+    audit_record(action=Action.MFA_FAILED, subject=user, request=request)
 
 
 @receiver(account.email_confirmed)

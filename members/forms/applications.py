@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from members.models import GUIDELINES_VERSION, Application, Profile
 from members.validators import normalise_npi, validate_npi
+from members.vetting import application_save_draft
 
 # --- The application ------------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ class ApplicationForm(forms.ModelForm):
         if self.instance.status != Application.Status.DRAFT:
             tier = cleaned.get("credential_tier", self.instance.credential_tier)
             supervisor = cleaned.get("supervisor_name", self.instance.supervisor_name)
-            if tier == Profile.Tier.ASSOCIATE and not supervisor:
+            if Application.supervisor_missing(tier, supervisor):
                 self.add_error(
                     "supervisor_name", "As a pre-licensed associate, name your supervisor."
                 )
@@ -206,8 +207,6 @@ class ApplicationForm(forms.ModelForm):
     def save_draft(self) -> set[str]:
         """Save every valid field, whatever the others hold; return the names not saved
         (members.vetting.application_save_draft does the write)."""
-        from members.vetting import application_save_draft  # vetting imports nothing here
-
         cleaned = self.cleaned_data
         self.instance, saved = application_save_draft(
             application=self.instance,

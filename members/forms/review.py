@@ -11,19 +11,20 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from members.models import US_JURISDICTIONS, Application, Profile
+from members.vetting import starts_from
 
-S = Application.Status
+Status = Application.Status
 
 # Queue filter value → the statuses it shows. "waiting" is the work to do.
 STATUS_FILTERS: dict[str, tuple[str, list[str] | None]] = {
-    "waiting": ("Waiting for review", [S.SUBMITTED, S.RESUBMITTED]),
-    "changes_requested": ("Changes requested", [S.CHANGES_REQUESTED]),
-    "renewal": ("Renewed license to re-verify", [S.LAPSED]),
-    "approved": ("Approved", [S.APPROVED]),
-    "rejected": ("Rejected", [S.REJECTED]),
-    "lapsed": ("Lapsed (license expired)", [S.LAPSED]),
-    "suspended": ("Suspended", [S.SUSPENDED]),
-    "draft": ("Drafts (not yet submitted)", [S.DRAFT]),
+    "waiting": ("Waiting for review", [Status.SUBMITTED, Status.RESUBMITTED]),
+    "changes_requested": ("Changes requested", [Status.CHANGES_REQUESTED]),
+    "renewal": ("Renewed license to re-verify", [Status.LAPSED]),
+    "approved": ("Approved", [Status.APPROVED]),
+    "rejected": ("Rejected", [Status.REJECTED]),
+    "lapsed": ("Lapsed (license expired)", [Status.LAPSED]),
+    "suspended": ("Suspended", [Status.SUSPENDED]),
+    "draft": ("Drafts (not yet submitted)", [Status.DRAFT]),
     "all": ("All except drafts", None),
 }
 AGE_FILTERS = {
@@ -75,7 +76,7 @@ class QueueFilterForm(forms.Form):
         chosen = self.filters()
         _, statuses = STATUS_FILTERS[chosen["status"]]
         if statuses is None:
-            queryset = queryset.exclude(status=S.DRAFT)
+            queryset = queryset.exclude(status=Status.DRAFT)
         else:
             queryset = queryset.filter(status__in=statuses)
         if chosen["status"] == "renewal":
@@ -109,8 +110,13 @@ class Decision:
     field_label: str
     help_text: str
     required: bool
-    allowed_from: frozenset[str]
+    transitions: tuple[str, ...]  # the vetting transitions it may take
     danger: bool = False
+
+    @property
+    def allowed_from(self) -> frozenset[str]:
+        """The states this decision is offered in: those its transitions start from."""
+        return starts_from(*self.transitions)
 
 
 DECISIONS: dict[str, Decision] = {
@@ -123,7 +129,7 @@ DECISIONS: dict[str, Decision] = {
             field_label="Note",
             help_text="Optional. Included in the welcome email and kept in the history.",
             required=False,
-            allowed_from=frozenset({S.SUBMITTED, S.RESUBMITTED, S.LAPSED}),
+            transitions=("approve", "reinstate"),
         ),
         Decision(
             action="request_changes",
@@ -132,7 +138,7 @@ DECISIONS: dict[str, Decision] = {
             field_label="What should the applicant change?",
             help_text="Required. The applicant reads this on their status page and by email.",
             required=True,
-            allowed_from=frozenset({S.SUBMITTED, S.RESUBMITTED}),
+            transitions=("request_changes",),
         ),
         Decision(
             action="reject",
@@ -141,7 +147,7 @@ DECISIONS: dict[str, Decision] = {
             field_label="Reason",
             help_text="Required. The applicant reads this by email: be kind and specific.",
             required=True,
-            allowed_from=frozenset({S.SUBMITTED, S.RESUBMITTED}),
+            transitions=("reject",),
             danger=True,
         ),
         Decision(
@@ -151,7 +157,7 @@ DECISIONS: dict[str, Decision] = {
             field_label="Reason",
             help_text="Required. Kept in the history and the audit log.",
             required=True,
-            allowed_from=frozenset(set(S.values) - {S.SUSPENDED}),
+            transitions=("suspend",),
             danger=True,
         ),
     ]

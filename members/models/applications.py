@@ -6,6 +6,9 @@ states live in members/vetting/.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 
@@ -20,8 +23,8 @@ GUIDELINES_VERSION = "2026-11"
 class Application(models.Model):
     """A person's application to join, and later the record of their standing.
 
-    Status changes only through the transition functions in members/services.py, each
-    of which locks the row, checks the current state and records an ApplicationEvent.
+    Status changes only through the transition functions in members/vetting/, each of
+    which locks the row, checks the current state and records an ApplicationEvent.
     """
 
     class Status(models.TextChoices):
@@ -91,8 +94,9 @@ class Application(models.Model):
             models.Index(fields=["updated_at"], name="members_application_updated_at"),
         ]
         constraints = [
+            # `supervisor_missing()` below, in SQL: required once the application is sent.
             models.CheckConstraint(
-                condition=~models.Q(credential_tier="associate", supervisor_name="")
+                condition=~models.Q(credential_tier=Profile.Tier.ASSOCIATE, supervisor_name="")
                 | models.Q(status="draft"),
                 name="%(app_label)s_%(class)s_associate_has_supervisor",
                 violation_error_message="A pre-licensed associate names their supervisor.",
@@ -101,6 +105,13 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"Application of {self.user}"
+
+    @staticmethod
+    def supervisor_missing(credential_tier: str, supervisor_name: str) -> bool:
+        """The rule "a pre-licensed associate names their supervisor" (SPEC §1), for
+        values that may not be saved yet. Required from submission on; the check
+        constraint above holds the database to it."""
+        return credential_tier == Profile.Tier.ASSOCIATE and not supervisor_name
 
     @property
     def is_editable(self) -> bool:
@@ -172,14 +183,85 @@ class Vouch(models.Model):
         return f"{self.member} vouches for {self.application_id}"
 
 
+@dataclass(frozen=True)
+class EventWording:
+    """How one kind of application event reads: to staff on the review page, and to the
+    applicant in their own history ("" when it is never shown to them)."""
+
+    staff: str
+    applicant: str = ""
+    applicant_reads_message: bool = False  # the event's message is theirs to read
+
+
 class ApplicationEvent(models.Model):
     """The append-only history of an application: who did what, when and why."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted the application"
+        RESUBMITTED = "resubmitted", "Resubmitted with changes"
+        CHANGES_REQUESTED = "changes_requested", "Asked for changes"
+        APPROVED = "approved", "Approved"
+        REINSTATED = "reinstated", "Re-verified the license and reinstated"
+        REJECTED = "rejected", "Rejected"
+        LAPSED = "lapsed", "Membership lapsed: the license expired"
+        SUSPENDED = "suspended", "Suspended"
+        LICENSE_VERIFIED = "license_verified", "Looked the license up on the board's site"
+        RENEWAL_SUBMITTED = "renewal_submitted", "Sent a renewed license"
+        REFERENCE_CONFIRMED = "reference_confirmed", "Reference confirmed"
+        REFERENCE_DECLINED = "reference_declined", "Reference declined"
+        VOUCHED = "vouched", "Vouched for the applicant"
+
+    # The one wording of each event. Staff read the Action's label; the applicant reads
+    # their own sentence, and the message only where it was written for them (never a
+    # staff note, a reference's comment or a vouch's note).
+    WORDING: ClassVar[dict[str, EventWording]] = {
+        Action.SUBMITTED: EventWording(Action.SUBMITTED.label, "You submitted your application."),
+        Action.RESUBMITTED: EventWording(
+            Action.RESUBMITTED.label, "You sent your updated application."
+        ),
+        Action.CHANGES_REQUESTED: EventWording(
+            Action.CHANGES_REQUESTED.label, "Our staff asked you for changes.", True
+        ),
+        Action.APPROVED: EventWording(
+            Action.APPROVED.label, "Your application was approved. Welcome to Hive.", True
+        ),
+        Action.REINSTATED: EventWording(
+            Action.REINSTATED.label,
+            "Your renewed license was verified: your membership is back.",
+            True,
+        ),
+        Action.REJECTED: EventWording(
+            Action.REJECTED.label, "Your application was not approved.", True
+        ),
+        Action.LAPSED: EventWording(
+            Action.LAPSED.label,
+            "Your membership was paused: your license reached its expiry date.",
+            True,
+        ),
+        Action.SUSPENDED: EventWording(Action.SUSPENDED.label, "Your account was suspended."),
+        Action.LICENSE_VERIFIED: EventWording(
+            Action.LICENSE_VERIFIED.label,
+            "Our staff checked your license on the board’s website.",
+        ),
+        Action.RENEWAL_SUBMITTED: EventWording(
+            Action.RENEWAL_SUBMITTED.label, "You sent your renewed license.", True
+        ),
+        Action.REFERENCE_CONFIRMED: EventWording(
+            Action.REFERENCE_CONFIRMED.label,
+            "A reference confirmed they know you professionally.",
+        ),
+        Action.REFERENCE_DECLINED: EventWording(
+            Action.REFERENCE_DECLINED.label,
+            "A reference answered that they could not confirm.",
+        ),
+        Action.VOUCHED: EventWording(Action.VOUCHED.label, "A Hive member vouched for you."),
+    }
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, choices=Action.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     message = models.TextField(blank=True)
@@ -195,3 +277,7 @@ class ApplicationEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Application events are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def wording(self) -> EventWording:
+        return self.WORDING[self.action]

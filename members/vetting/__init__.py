@@ -7,8 +7,9 @@ raises IllegalTransition otherwise, so two staff deciding at once cannot both wi
 second one finds the state already changed. Every transition appends an
 ApplicationEvent and notifies the applicant (mandatory kind: decisions always arrive).
 
-- states.py: the states (`S`), IllegalTransition, StaffNeedsTwoFactor, and the
-  lock-check-move helpers every transition uses.
+- states.py: `TRANSITIONS`, the one map of which states each transition starts from
+  (ask it with `can` / `starts_from`), IllegalTransition, StaffNeedsTwoFactor, and
+  the lock-check-move helpers every transition uses.
 - drafts.py: `application_for`, `missing_for_submission`, `application_save_draft`.
 - transitions.py: `application_<transition>` for submit, request changes, approve,
   reject, lapse and suspend.
@@ -30,7 +31,13 @@ from members.vetting.checklist import (
 )
 from members.vetting.drafts import application_for, application_save_draft, missing_for_submission
 from members.vetting.periodic import REMINDER_DAYS, license_expiry_check, review_queue_digest
-from members.vetting.states import IllegalTransition, S, StaffNeedsTwoFactor
+from members.vetting.states import (
+    TRANSITIONS,
+    IllegalTransition,
+    StaffNeedsTwoFactor,
+    can,
+    starts_from,
+)
 from members.vetting.transitions import (
     application_approve,
     application_lapse,
@@ -44,8 +51,8 @@ __all__ = [
     "REFERENCE_LINK_DAYS",
     "REFERENCE_SALT",
     "REMINDER_DAYS",
+    "TRANSITIONS",
     "IllegalTransition",
-    "S",
     "StaffNeedsTwoFactor",
     "application_approve",
     "application_for",
@@ -55,6 +62,7 @@ __all__ = [
     "application_save_draft",
     "application_submit",
     "application_suspend",
+    "can",
     "license_expiry_check",
     "license_mark_verified",
     "license_renewal_submit",
@@ -64,5 +72,6 @@ __all__ = [
     "reference_respond",
     "reference_token",
     "review_queue_digest",
+    "starts_from",
     "vouch_create",
 ]

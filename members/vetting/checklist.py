@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from hive.text import render_text
 from members.models import Application, ApplicationEvent, Reference, User, Vouch
-from members.vetting.states import IllegalTransition, S, _locked
+from members.vetting.states import IllegalTransition, Status, lock_application
 from notifications.services import absolute_url
 
 REFERENCE_SALT = "members.reference"
@@ -29,7 +29,7 @@ def license_mark_verified(*, application: Application, reviewer: User, note: str
     """Checklist: staff looked the license up on the board's site (who, when, what)."""
     if not reviewer.is_staff:
         raise PermissionDenied
-    application = _locked(application.pk)
+    application = lock_application(application.pk)
     application.license_verified_at = timezone.now()
     application.license_verified_by = reviewer
     application.license_verification_note = note[:300]
@@ -37,7 +37,10 @@ def license_mark_verified(*, application: Application, reviewer: User, note: str
         update_fields=["license_verified_at", "license_verified_by", "license_verification_note"]
     )
     ApplicationEvent.objects.create(
-        application=application, actor=reviewer, action="license_verified", message=note
+        application=application,
+        actor=reviewer,
+        action=ApplicationEvent.Action.LICENSE_VERIFIED,
+        message=note,
     )
 
 
@@ -46,8 +49,8 @@ def license_renewal_submit(
     *, application: Application, license_number: str, license_expiry: date
 ) -> None:
     """A lapsed member sends their renewed license; staff re-verify and approve."""
-    application = _locked(application.pk)
-    if application.status != S.LAPSED:
+    application = lock_application(application.pk)
+    if application.status != Status.LAPSED:
         raise IllegalTransition("Only a lapsed membership takes a renewed license.")
     if license_expiry <= timezone.localdate():
         raise ValidationError({"license_expiry": "This date has passed: enter the new expiry."})
@@ -63,7 +66,7 @@ def license_renewal_submit(
     ApplicationEvent.objects.create(
         application=application,
         actor=application.user,
-        action="renewal_submitted",
+        action=ApplicationEvent.Action.RENEWAL_SUBMITTED,
         message=f"New expiry {license_expiry:%Y-%m-%d}",
     )
 
@@ -126,7 +129,9 @@ def reference_respond(*, reference: Reference, confirmed: bool, comment: str = "
     reference.save(update_fields=["status", "comment", "responded_at"])
     ApplicationEvent.objects.create(
         application_id=reference.application_id,
-        action=f"reference_{reference.status}",
+        action=ApplicationEvent.Action.REFERENCE_CONFIRMED
+        if confirmed
+        else ApplicationEvent.Action.REFERENCE_DECLINED,
         message=f"{reference.name}: {comment}".strip(": "),
     )
     return reference
@@ -143,6 +148,9 @@ def vouch_create(*, application: Application, member: User, note: str = "") -> V
     vouch.full_clean()
     vouch.save()
     ApplicationEvent.objects.create(
-        application=application, actor=member, action="vouched", message=note[:300]
+        application=application,
+        actor=member,
+        action=ApplicationEvent.Action.VOUCHED,
+        message=note[:300],
     )
     return vouch

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import GUIDELINES_VERSION, Application, Profile, Reference, User
+from members.models import GUIDELINES_VERSION, Application, Reference, User
 from members.validators import validate_npi
-from members.vetting.states import IllegalTransition, S
+from members.vetting.states import IllegalTransition
 
 # --- Reading -------------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def missing_for_submission(application: Application) -> dict[str, str]:
     for field, message in required.items():
         if not getattr(application, field):
             missing[field] = message
-    if application.credential_tier == "associate" and not application.supervisor_name:
+    if Application.supervisor_missing(application.credential_tier, application.supervisor_name):
         missing["supervisor_name"] = "Your supervisor's name (pre-licensed associates)."
     if application.license_expiry and application.license_expiry <= timezone.localdate():
         missing["license_expiry"] = "This license has expired: enter your current license."
@@ -95,10 +95,8 @@ def application_save_draft(
     saved = set(values)
     for name, value in values.items():
         setattr(application, name, value)
-    if (
-        application.status != S.DRAFT
-        and application.credential_tier == Profile.Tier.ASSOCIATE
-        and not application.supervisor_name
+    if application.status != Application.Status.DRAFT and Application.supervisor_missing(
+        application.credential_tier, application.supervisor_name
     ):  # the database requires a supervisor once submitted: keep the tier for later
         for name in ("credential_tier", "supervisor_name"):
             if name in before:

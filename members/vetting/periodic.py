@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Application, User
-from members.vetting.states import IllegalTransition, S
-from members.vetting.transitions import _notify_expiry, application_lapse
+from members.vetting.states import IllegalTransition, Status
+from members.vetting.transitions import application_lapse, license_expiry_notify
 from notifications.services import notify
 
 REMINDER_DAYS = (30, 7)
@@ -23,12 +23,12 @@ def license_expiry_check(*, today: date | None = None) -> dict:
     """Daily: remind 30 and 7 days before a license expires; lapse it on the day.
     Idempotent: reminders have keys, and lapsing starts from "approved" only."""
     today = today or timezone.localdate()
-    approved = Application.objects.filter(status=S.APPROVED).select_related("user")
+    approved = Application.objects.filter(status=Status.APPROVED).select_related("user")
     reminded = 0
     for days in REMINDER_DAYS:
         for application in approved.filter(license_expiry=today + timedelta(days=days)):
             with transaction.atomic():
-                _notify_expiry(application, days_left=days)
+                license_expiry_notify(application, days_left=days)
             reminded += 1
     lapsed = 0
     for application in approved.filter(license_expiry__lte=today):
@@ -44,7 +44,7 @@ def review_queue_digest(*, now=None) -> int:
     """Daily: tell each staff member how many applications wait more than two days."""
     now = now or timezone.now()
     waiting = Application.objects.filter(
-        status__in=[S.SUBMITTED, S.RESUBMITTED], submitted_at__lt=now - timedelta(days=2)
+        status__in=[Status.SUBMITTED, Status.RESUBMITTED], submitted_at__lt=now - timedelta(days=2)
     ).aggregate(count=Count("pk"), oldest=Min("submitted_at"))
     count = waiting["count"]
     if not count:

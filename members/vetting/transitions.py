@@ -16,11 +16,18 @@ from members.models import Application, AuditEvent, Profile, Reference, User
 from members.services import audit_record
 from members.vetting.checklist import reference_request_send
 from members.vetting.drafts import missing_for_submission
-from members.vetting.states import IllegalTransition, S, _locked, _move, _require_deciding_staff
+from members.vetting.states import (
+    IllegalTransition,
+    Status,
+    can,
+    lock_application,
+    require_deciding_staff,
+    transition_apply,
+)
 from notifications.services import notify
 
 
-def _tell_applicant(application: Application, *, headline: str, message: str = "") -> None:
+def tell_applicant(application: Application, *, headline: str, message: str = "") -> None:
     notify(
         recipient=application.user,
         kind="application_update",
@@ -30,7 +37,7 @@ def _tell_applicant(application: Application, *, headline: str, message: str = "
     )
 
 
-def _notify_expiry(application: Application, *, days_left: int) -> None:
+def license_expiry_notify(application: Application, *, days_left: int) -> None:
     notify(
         recipient=application.user,
         kind="license_expiry",
@@ -48,19 +55,16 @@ def _notify_expiry(application: Application, *, days_left: int) -> None:
 @transaction.atomic
 def application_submit(*, application: Application) -> Application:
     """draft → submitted, or changes requested → resubmitted, once complete."""
-    application = _locked(application.pk)
-    if application.status == S.CHANGES_REQUESTED:
-        allowed, to, action = {S.CHANGES_REQUESTED}, S.RESUBMITTED, "resubmitted"
-    else:
-        allowed, to, action = {S.DRAFT}, S.SUBMITTED, "submitted"
-    if application.status not in allowed:
+    application = lock_application(application.pk)
+    transition = "resubmit" if application.status == Status.CHANGES_REQUESTED else "submit"
+    if not can(transition, application.status):
         raise IllegalTransition("This application has already been submitted.")
     missing = missing_for_submission(application)
     if missing:
         raise ValidationError(missing)
     application.submitted_at = timezone.now()
     application.save(update_fields=["submitted_at"])
-    _move(application, allowed_from=allowed, to=to, action=action, actor=application.user)
+    transition_apply(application, transition, actor=application.user)
     for reference in application.references.filter(requested_at__isnull=True):
         transaction.on_commit(lambda pk=reference.pk: reference_request_send(reference_id=pk))
     _invite_members_to_vouch(application)
@@ -100,21 +104,14 @@ def application_request_changes(
     *, application: Application, reviewer: User, message: str
 ) -> Application:
     """submitted/resubmitted → changes requested, with a message to the applicant."""
-    _require_deciding_staff(reviewer)
+    require_deciding_staff(reviewer)
     if not message.strip():
         raise ValidationError({"message": "Tell the applicant what to change."})
-    application = _locked(application.pk)
-    _move(
-        application,
-        allowed_from={S.SUBMITTED, S.RESUBMITTED},
-        to=S.CHANGES_REQUESTED,
-        action="changes_requested",
-        actor=reviewer,
-        message=message,
-    )
+    application = lock_application(application.pk)
+    transition_apply(application, "request_changes", actor=reviewer, message=message)
     application.staff_message = message
     application.save(update_fields=["staff_message"])
-    _tell_applicant(
+    tell_applicant(
         application, headline="Staff asked for changes to your application", message=message
     )
     return application
@@ -124,22 +121,17 @@ def application_request_changes(
 def application_approve(*, application: Application, reviewer: User, note: str = "") -> Application:
     """submitted/resubmitted (or lapsed, after re-verification) → approved: the person
     becomes a member, with an (empty) profile on first approval."""
-    _require_deciding_staff(reviewer)
-    application = _locked(application.pk)
-    was_lapsed = application.status == S.LAPSED
+    require_deciding_staff(reviewer)
+    application = lock_application(application.pk)
+    was_lapsed = application.status == Status.LAPSED
     if was_lapsed and not (
         application.license_verified_at
         and application.renewal_submitted_at
         and application.license_verified_at >= application.renewal_submitted_at
     ):
         raise ValidationError({"message": "Look up the renewed license before reinstating."})
-    _move(
-        application,
-        allowed_from={S.SUBMITTED, S.RESUBMITTED, S.LAPSED},
-        to=S.APPROVED,
-        action="reinstated" if was_lapsed else "approved",
-        actor=reviewer,
-        message=note,
+    transition_apply(
+        application, "reinstate" if was_lapsed else "approve", actor=reviewer, message=note
     )
     application.decided_at = timezone.now()
     application.staff_message = ""
@@ -166,7 +158,7 @@ def application_approve(*, application: Application, reviewer: User, note: str =
         reason=note,
         data={"application": application.pk, "decision": "approved"},
     )
-    _tell_applicant(
+    tell_applicant(
         application,
         headline="Welcome: your license is verified and you are a member of Hive"
         if was_lapsed
@@ -179,18 +171,11 @@ def application_approve(*, application: Application, reviewer: User, note: str =
 @transaction.atomic
 def application_reject(*, application: Application, reviewer: User, reason: str) -> Application:
     """submitted/resubmitted → rejected, with the reason the applicant will read."""
-    _require_deciding_staff(reviewer)
+    require_deciding_staff(reviewer)
     if not reason.strip():
         raise ValidationError({"message": "Give the applicant a reason."})
-    application = _locked(application.pk)
-    _move(
-        application,
-        allowed_from={S.SUBMITTED, S.RESUBMITTED},
-        to=S.REJECTED,
-        action="rejected",
-        actor=reviewer,
-        message=reason,
-    )
+    application = lock_application(application.pk)
+    transition_apply(application, "reject", actor=reviewer, message=reason)
     application.decided_at = timezone.now()
     application.staff_message = reason
     application.save(update_fields=["decided_at", "staff_message"])
@@ -201,38 +186,35 @@ def application_reject(*, application: Application, reviewer: User, reason: str)
         reason=reason,
         data={"application": application.pk, "decision": "rejected"},
     )
-    _tell_applicant(application, headline="Your application was not approved", message=reason)
+    tell_applicant(application, headline="Your application was not approved", message=reason)
     return application
 
 
 @transaction.atomic
 def application_lapse(*, application: Application) -> Application:
     """approved → lapsed, when the license has expired (periodic task)."""
-    application = _locked(application.pk)
-    _move(application, allowed_from={S.APPROVED}, to=S.LAPSED, action="lapsed", actor=None,
-          message=f"License expired on {application.license_expiry:%Y-%m-%d}.")  # fmt: skip
+    application = lock_application(application.pk)
+    transition_apply(
+        application,
+        "lapse",
+        actor=None,
+        message=f"License expired on {application.license_expiry:%Y-%m-%d}.",
+    )
     user = application.user
     user.membership_status = User.Status.LAPSED
     user.save(update_fields=["membership_status"])
-    _notify_expiry(application, days_left=0)
+    license_expiry_notify(application, days_left=0)
     return application
 
 
 @transaction.atomic
 def application_suspend(*, application: Application, reviewer: User, reason: str) -> Application:
     """any → suspended (staff). The person sees only their status page."""
-    _require_deciding_staff(reviewer)
+    require_deciding_staff(reviewer)
     if not reason.strip():
         raise ValidationError({"message": "Record why the account is suspended."})
-    application = _locked(application.pk)
-    _move(
-        application,
-        allowed_from=set(S.values) - {S.SUSPENDED},
-        to=S.SUSPENDED,
-        action="suspended",
-        actor=reviewer,
-        message=reason,
-    )
+    application = lock_application(application.pk)
+    transition_apply(application, "suspend", actor=reviewer, message=reason)
     user = application.user
     user.membership_status = User.Status.SUSPENDED
     user.save(update_fields=["membership_status"])
@@ -243,7 +225,7 @@ def application_suspend(*, application: Application, reviewer: User, reason: str
         reason=reason,
         data={"application": application.pk},
     )
-    _tell_applicant(application, headline="Your Hive account is suspended", message=reason)
+    tell_applicant(application, headline="Your Hive account is suspended", message=reason)
     return application
 
 

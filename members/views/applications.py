@@ -37,27 +37,8 @@ from members.vetting import (
     vouch_create,
 )
 
-S = Application.Status
+Status = Application.Status
 SAVE_STATUS = "members/application_form.html#save_status"
-
-# What the applicant reads in their history, per event action, and whether the event's
-# message is theirs to read. Anything not listed (staff-only notes, a reference's
-# comment, a vouch's note) is never shown to them.
-HISTORY_WORDS: dict[str, tuple[str, bool]] = {
-    "submitted": ("You submitted your application.", False),
-    "resubmitted": ("You sent your updated application.", False),
-    "changes_requested": ("Our staff asked you for changes.", True),
-    "license_verified": ("Our staff checked your license on the board’s website.", False),
-    "reference_confirmed": ("A reference confirmed they know you professionally.", False),
-    "reference_declined": ("A reference answered that they could not confirm.", False),
-    "vouched": ("A Hive member vouched for you.", False),
-    "approved": ("Your application was approved. Welcome to Hive.", True),
-    "rejected": ("Your application was not approved.", True),
-    "lapsed": ("Your membership was paused: your license reached its expiry date.", True),
-    "renewal_submitted": ("You sent your renewed license.", True),
-    "reinstated": ("Your renewed license was verified: your membership is back.", True),
-    "suspended": ("Your account was suspended.", False),
-}
 
 
 def _unsaved_key(application: Application) -> str:
@@ -68,14 +49,13 @@ def _history(application: Application) -> list[dict]:
     """The application's events in plain words, oldest first, as the applicant sees them."""
     history = []
     for event in application.events.all():
-        words = HISTORY_WORDS.get(event.action)
-        if words is not None:
-            text, show_message = words
+        wording = event.wording
+        if wording.applicant:
             history.append(
                 {
                     "at": event.created_at,
-                    "text": text,
-                    "message": event.message if show_message else "",
+                    "text": wording.applicant,
+                    "message": event.message if wording.applicant_reads_message else "",
                 }
             )
     return history
@@ -85,14 +65,14 @@ def _state(user: User, application: Application | None) -> str:
     """Which page the person sees: the application's status, except that an account
     suspended or lapsed at the membership level says so whatever the application says."""
     if user.membership_status == User.Status.SUSPENDED or (
-        application is not None and application.status == S.SUSPENDED
+        application is not None and application.status == Status.SUSPENDED
     ):
-        return S.SUSPENDED
+        return Status.SUSPENDED
     if user.membership_status == User.Status.LAPSED or (
-        application is not None and application.status == S.LAPSED
+        application is not None and application.status == Status.LAPSED
     ):
-        return S.LAPSED
-    return application.status if application is not None else S.DRAFT
+        return Status.LAPSED
+    return application.status if application is not None else Status.DRAFT
 
 
 def _status_context(application: Application | None, state: str, **extra) -> dict:
@@ -112,7 +92,7 @@ def _status_context(application: Application | None, state: str, **extra) -> dic
             if (application.updated_at - application.created_at).total_seconds() > 1
             else None
         )
-    if state == S.LAPSED and "renewal_form" not in extra:
+    if state == Status.LAPSED and "renewal_form" not in extra:
         extra["renewal_form"] = RenewalForm(
             initial={"license_number": getattr(application, "license_number", "")}
         )
@@ -161,7 +141,7 @@ def status(request: HttpRequest) -> HttpResponse:
     else:
         application = application_for(user)
     state = _state(user, application)
-    editable = state in (S.DRAFT, S.CHANGES_REQUESTED) and application.is_editable
+    editable = state in (Status.DRAFT, Status.CHANGES_REQUESTED) and application.is_editable
     if request.method == "POST":
         if not editable:
             return _not_editable(request)
@@ -194,7 +174,7 @@ def _save(request: HttpRequest, application: Application) -> HttpResponse:
         return render(request, SAVE_STATUS, {"saved_at": timezone.now(), "problems": form.problems})
     submitting = request.POST.get("action") == "submit"
     if submitting and not form.errors:
-        resubmitting = application.status == S.CHANGES_REQUESTED
+        resubmitting = application.status == Status.CHANGES_REQUESTED
         try:
             application_submit(application=application)
         except IllegalTransition:
@@ -240,7 +220,7 @@ def renewal(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     application = Application.objects.filter(user=user).first()
     form = RenewalForm(request.POST)
-    if application is None or _state(user, application) != S.LAPSED:
+    if application is None or _state(user, application) != Status.LAPSED:
         messages.info(request, "Only a lapsed membership takes a renewed license.")
         return redirect("members:status")
     if form.is_valid():
@@ -260,7 +240,7 @@ def renewal(request: HttpRequest) -> HttpResponse:
         else:  # the status page now says what happens next
             return redirect("members:status")
     application.refresh_from_db()
-    context = _status_context(application, S.LAPSED, renewal_form=form)
+    context = _status_context(application, Status.LAPSED, renewal_form=form)
     return render(request, "members/status.html", context)
 
 
@@ -310,7 +290,7 @@ def access_vouchable_application(user: User, application_id: int) -> tuple[Appli
         .filter(
             named,
             application_id=application_id,
-            application__status__in=[S.SUBMITTED, S.RESUBMITTED],
+            application__status__in=[Status.SUBMITTED, Status.RESUBMITTED],
         )
         .exclude(application__user=user)
         .order_by("position")

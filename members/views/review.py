@@ -7,6 +7,7 @@ Every write goes through members/vetting/; these views only translate its outcom
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -34,36 +35,19 @@ from members.forms.review import (
 )
 from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
 
-S = Application.Status
+Status = Application.Status
 PAGE_SIZE = 25
 LONG_WAIT_DAYS = 2  # the daily digest's threshold: older than this is "waiting long"
 
 STATUS_BADGES = {
-    S.DRAFT: "",
-    S.SUBMITTED: "badge-info",
-    S.RESUBMITTED: "badge-info",
-    S.CHANGES_REQUESTED: "badge-warning",
-    S.APPROVED: "badge-success",
-    S.REJECTED: "badge-danger",
-    S.LAPSED: "badge-warning",
-    S.SUSPENDED: "badge-danger",
-}
-
-# ApplicationEvent.action → what the history says happened.
-EVENT_LABELS = {
-    "submitted": "Submitted the application",
-    "resubmitted": "Resubmitted with changes",
-    "changes_requested": "Asked for changes",
-    "approved": "Approved",
-    "reinstated": "Re-verified the license and reinstated",
-    "rejected": "Rejected",
-    "lapsed": "Membership lapsed: the license expired",
-    "suspended": "Suspended",
-    "license_verified": "Looked the license up on the board's site",
-    "renewal_submitted": "Sent a renewed license",
-    "reference_confirmed": "Reference confirmed",
-    "reference_declined": "Reference declined",
-    "vouched": "Vouched for the applicant",
+    Status.DRAFT: "",
+    Status.SUBMITTED: "badge-info",
+    Status.RESUBMITTED: "badge-info",
+    Status.CHANGES_REQUESTED: "badge-warning",
+    Status.APPROVED: "badge-success",
+    Status.REJECTED: "badge-danger",
+    Status.LAPSED: "badge-warning",
+    Status.SUSPENDED: "badge-danger",
 }
 
 SUCCESS_MESSAGES = {
@@ -157,15 +141,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         application.badge = STATUS_BADGES.get(application.status, "")
     summary = Application.objects.aggregate(
-        waiting=Count("pk", filter=Q(status__in=[S.SUBMITTED, S.RESUBMITTED])),
+        waiting=Count("pk", filter=Q(status__in=[Status.SUBMITTED, Status.RESUBMITTED])),
         waiting_long=Count(
             "pk",
             filter=Q(
-                status__in=[S.SUBMITTED, S.RESUBMITTED],
+                status__in=[Status.SUBMITTED, Status.RESUBMITTED],
                 submitted_at__lt=now - timedelta(days=LONG_WAIT_DAYS),
             ),
         ),
-        renewals=Count("pk", filter=Q(status=S.LAPSED, renewal_submitted_at__isnull=False)),
+        renewals=Count("pk", filter=Q(status=Status.LAPSED, renewal_submitted_at__isnull=False)),
     )
     filters = form.filters()
     context = {
@@ -187,6 +171,38 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- One application -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of the review page's history: the event, who did it, the move."""
+
+    event: ApplicationEvent
+    who: str
+    from_label: str
+    to_label: str
+
+
+@dataclass(frozen=True)
+class VouchEntry:
+    vouch: Vouch
+    who: str
+
+
+def _status_label(status: str) -> str:
+    return Status(status).label if status in Status.values else ""
+
+
+def _actor_label(event: ApplicationEvent, application: Application) -> str:
+    """Who the history says acted: a reference or Hive itself when nobody signed in did,
+    the applicant (or member, for a renewal), or the staff member by name."""
+    Action = ApplicationEvent.Action
+    if event.actor_id is None:
+        references = {Action.REFERENCE_CONFIRMED, Action.REFERENCE_DECLINED}
+        return "A reference" if event.action in references else "Hive"
+    if event.actor_id == application.user_id:
+        return "The member" if event.action == Action.RENEWAL_SUBMITTED else "The applicant"
+    return person_label(event.actor)
+
+
 def _render_detail(
     request: HttpRequest,
     application: Application,
@@ -205,20 +221,19 @@ def _render_detail(
         else:
             form = DecisionForm(decision=decision)
         decisions.append({"decision": decision, "form": form})
-    events = list(application.events.select_related("actor__profile"))
-    for event in events:
-        event.label = EVENT_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
-        if event.actor_id is None:
-            event.who = "A reference" if event.action.startswith("reference_") else "Hive"
-        elif event.actor_id == application.user_id:
-            event.who = "The member" if event.action == "renewal_submitted" else "The applicant"
-        else:
-            event.who = person_label(event.actor)
-        event.from_label = S(event.from_status).label if event.from_status in S.values else ""
-        event.to_label = S(event.to_status).label if event.to_status in S.values else ""
-    vouches = list(application.vouches.select_related("member__profile").order_by("created_at"))
-    for vouch in vouches:
-        vouch.who = person_label(vouch.member)
+    events = [
+        HistoryEntry(
+            event=event,
+            who=_actor_label(event, application),
+            from_label=_status_label(event.from_status),
+            to_label=_status_label(event.to_status),
+        )
+        for event in application.events.select_related("actor__profile")
+    ]
+    vouches = [
+        VouchEntry(vouch=vouch, who=person_label(vouch.member))
+        for vouch in application.vouches.select_related("member__profile").order_by("created_at")
+    ]
     expiry_days = (
         (application.license_expiry - timezone.localdate()).days
         if application.license_expiry
@@ -236,7 +251,7 @@ def _render_detail(
         "references_ok": references_satisfied(
             application.references_confirmed, application.vouch_count
         ),
-        "renewal_waiting": application.status == S.LAPSED
+        "renewal_waiting": application.status == Status.LAPSED
         and application.renewal_submitted_at is not None,
         "decisions": decisions,
         "has_two_factor": has_two_factor,
@@ -266,12 +281,9 @@ def _already_decided(application: Application) -> str:
     now_is = application.get_status_display().lower()
     if event is None:
         return f"This application is {now_is}, so that decision no longer applies."
-    if event.actor_id is None:
-        who = "Hive"
-    elif event.actor_id == application.user_id:
-        who = "the applicant"
-    else:
-        who = person_label(event.actor)
+    who = _actor_label(event, application)
+    if who.startswith("The "):  # mid-sentence: "the applicant changed it"
+        who = "t" + who[1:]
     when = timezone.localtime(event.created_at).strftime("%B %-d at %-I:%M %p %Z")
     return (
         f"This application is already {now_is}: {who} changed it on {when}. "
@@ -298,7 +310,7 @@ def decide(request: HttpRequest, application_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, application, decision_form=form)
     message = form.cleaned_data["message"]
-    reinstating = application.status == S.LAPSED
+    reinstating = application.status == Status.LAPSED
     try:
         if decision.action == "approve":
             vetting.application_approve(

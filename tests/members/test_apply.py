@@ -529,7 +529,7 @@ def test_history_is_in_plain_words_in_the_applicants_time_zone(applicant_client,
         created_at=datetime(2026, 7, 1, 15, 30, tzinfo=UTC),
     )
     ApplicationEvent.objects.create(
-        application=application, action="staff_note", message="INTERNAL NOTE"
+        application=application, action="license_verified", message="INTERNAL NOTE"
     )
     ApplicationEvent.objects.create(
         application=application, action="vouched", message="PRIVATE VOUCH NOTE"
@@ -538,6 +538,7 @@ def test_history_is_in_plain_words_in_the_applicants_time_zone(applicant_client,
     assert "July 1, 2026, 10:30 AM" in page  # 15:30 UTC is 10:30 in Chicago (CDT)
     assert "You submitted your application." in page
     assert "A Hive member vouched for you." in page
+    assert "Our staff checked your license" in page
     assert "INTERNAL NOTE" not in page and "PRIVATE VOUCH NOTE" not in page
 
 

@@ -430,3 +430,36 @@ def test_review_queue_digest_goes_to_staff_once_a_day(draft, reviewer):
     assert vetting.review_queue_digest() == 1
     digests = Notification.objects.filter(kind="review_queue", recipient=reviewer)
     assert digests.count() == 1 and digests.get().context["count"] == 1
+
+
+def test_every_event_action_has_one_wording_for_staff_and_applicant():
+    """Each kind of history event reads one way to staff (its label) and one way, or not
+    at all, to the applicant: the wording table covers every action and nothing else."""
+    wording = ApplicationEvent.WORDING
+    assert set(wording) == set(ApplicationEvent.Action.values)
+    for action, words in wording.items():
+        assert words.staff == ApplicationEvent.Action(action).label
+        assert words.applicant or not words.applicant_reads_message
+
+
+def test_each_transition_starts_only_from_the_states_in_the_one_map(db):
+    """Forms and views ask `vetting.TRANSITIONS`; the transitions obey it: from every
+    state outside its map a transition raises, and the decisions offered on the review
+    page are exactly those whose transitions may start from the status."""
+    from members.forms.review import decisions_for
+
+    for status in S.values:
+        offered = {d.action for d in decisions_for(status)}
+        expected = {
+            action
+            for action, transitions in {
+                "approve": ("approve", "reinstate"),
+                "request_changes": ("request_changes",),
+                "reject": ("reject",),
+                "suspend": ("suspend",),
+            }.items()
+            if any(vetting.can(name, status) for name in transitions)
+        }
+        assert offered == expected
+    assert vetting.starts_from("suspend") == frozenset(S.values) - {S.SUSPENDED}
+    assert vetting.starts_from("approve", "reinstate") == {S.SUBMITTED, S.RESUBMITTED, S.LAPSED}
