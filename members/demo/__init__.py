@@ -29,7 +29,7 @@ from members.demo.community import (
     demo_data_exists,
     seed_community,
 )
-from members.demo.data import FIRST_NAMES, LAST_NAMES, _cities
+from members.demo.data import FIRST_NAMES, LAST_NAMES, largest_cities
 from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from members.models import User  # seed_demo reads `demo.User`
 
@@ -41,7 +41,7 @@ __all__ = [
     "LAST_NAMES",
     "SeedResult",
     "User",
-    "_cities",
+    "largest_cities",
     "delete_demo_data",
     "demo_data_exists",
     "seed_community",
