@@ -302,7 +302,7 @@ def run(args, seeding: str) -> None:
     from django.db import connection
     from django.test import Client
 
-    from members.demo import DEMO_LOGINS
+    from hive.demo import DEMO_LOGINS
     from members.models import Block, Connection, Profile, User
 
     install_floor()

@@ -30,13 +30,10 @@ from members.demo.community import (
     seed_community,
 )
 from members.demo.data import FIRST_NAMES, LAST_NAMES, largest_cities
-from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from members.models import User  # seed_demo reads `demo.User`
 
 __all__ = [
     "DEMO_DOMAIN",
-    "DEMO_LOGINS",
-    "DEMO_PASSWORD",
     "FIRST_NAMES",
     "LAST_NAMES",
     "SeedResult",

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from hive.demo import DEMO_LOGINS
 from members.demo.data import (
     BATCH,
     FIRST_NAMES,
@@ -19,7 +20,6 @@ from members.demo.data import (
     to_slug,
     weighted_choice,
 )
-from members.demo_logins import DEMO_LOGINS
 from members.models import (
     GUIDELINES_VERSION,
     Application,

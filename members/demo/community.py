@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from hive.demo import DEMO_LOGINS, DEMO_PASSWORD
 from members.demo.applications import plan_applications, save_applications
 from members.demo.data import (
     BATCH,
@@ -35,7 +36,6 @@ from members.demo.data import (
     weighted_choice,
 )
 from members.demo.network import save_network
-from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from members.directory import profile_refresh_search
 from members.models import Profile, Term, User
 

@@ -7,8 +7,8 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from hive.demo import DEMO_LOGINS, DEMO_PASSWORD
 from members.demo import DEMO_DOMAIN, seed_community
-from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from members.models import (
     Application,
     ApplicationEvent,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
+from hive.demo import DEMO_LOGINS
 from matching.demo import seed_values
 from members import demo
 
@@ -15,10 +16,10 @@ def _seed_values(seed: int) -> int:
     order they were created, so the same seed gives the same people the same answers.
     The demo member login answers only a few, so its home page offers the rest."""
     people = demo.User.objects.filter(
-        Q(email__iendswith=f"@{demo.DEMO_DOMAIN}") | Q(email__in=demo.DEMO_LOGINS.values()),
+        Q(email__iendswith=f"@{demo.DEMO_DOMAIN}") | Q(email__in=DEMO_LOGINS.values()),
         profile__isnull=False,
     ).order_by("pk")
-    member_login = people.filter(email=demo.DEMO_LOGINS["member"]).values_list("pk", flat=True)
+    member_login = people.filter(email=DEMO_LOGINS["member"]).values_list("pk", flat=True)
     return seed_values(
         user_ids=list(people.values_list("pk", flat=True)), rng_seed=seed, partly=list(member_login)
     )
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError("--members must be zero or more.")
         if (
             demo.demo_data_exists()
-            or demo.User.objects.filter(email__in=demo.DEMO_LOGINS.values()).exists()
+            or demo.User.objects.filter(email__in=DEMO_LOGINS.values()).exists()
         ):
             if if_empty:
                 self.stdout.write("Demo community already loaded; leaving it as it is.")
