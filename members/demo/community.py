@@ -1,18 +1,19 @@
 """Seeding the whole community: `seed_community()` makes the people (accounts,
 profiles, their terms and search documents, in bulk), then has members/demo/applications.py
 and members/demo/network.py add their applications and their connections and blocks.
-`demo_data_exists()` and `delete_demo_data()` find and remove what it made.
+`demo_accounts()` finds the accounts it made (deleting them deletes the rest).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hive.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -48,18 +49,17 @@ class SeedResult:
     applicants: int
     lapsed: int
     pending_applications: int = 0
+    # Ids of the people with a profile, in the order they were created (what the apps
+    # seeded after members give demo activity to), and of the demo logins by role.
+    people: list[int] = field(default_factory=list)
+    login_ids: dict[str, int] = field(default_factory=dict)
 
 
-def demo_data_exists() -> bool:
-    return User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists()
-
-
-def delete_demo_data() -> int:
-    demo = User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}") | User.objects.filter(
-        email__in=DEMO_LOGINS.values()
+def demo_accounts() -> QuerySet[User]:
+    """The demo people and the demo logins: never a real account."""
+    return User.objects.filter(
+        Q(email__iendswith=f"@{DEMO_DOMAIN}") | Q(email__in=DEMO_LOGINS.values())
     )
-    count, _ = demo.delete()
-    return count
 
 
 @transaction.atomic
@@ -218,4 +218,9 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
         applicants=counts["applicant"],
         lapsed=counts["lapsed"],
         pending_applications=sum(1 for plan in plans if plan.application.waiting_for_review),
+        people=[users[i].pk for i in keep],
+        login_ids={
+            role: next(user.pk for user in users if user.email == email)
+            for role, email in DEMO_LOGINS.items()
+        },
     )
