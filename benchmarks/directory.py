@@ -154,7 +154,7 @@ class Inputs:
     """Realistic, varied GET parameters for each case, drawn from the seeded data."""
 
     def __init__(self, rng: random.Random) -> None:
-        from members.demo import FIRST_NAMES, LAST_NAMES, _cities
+        from members.demo import FIRST_NAMES, LAST_NAMES, largest_cities
         from members.models import US_JURISDICTIONS, Profile, Term
         from members.places import search_places
 
@@ -170,7 +170,7 @@ class Inputs:
         # The cities members were seeded in, as a person types them ("Oakland, CA"),
         # kept only when the place search finds that very city.
         self.cities = []
-        for city in _cities():
+        for city in largest_cities():
             label = f"{city['name']}, {city['admin1code']}"
             found = search_places(label, limit=1)
             if found and found[0].geonameid == int(city["geonameid"]):
@@ -302,7 +302,7 @@ def run(args, seeding: str) -> None:
     from django.db import connection
     from django.test import Client
 
-    from members.demo import DEMO_LOGINS
+    from hive.demo import DEMO_LOGINS
     from members.models import Block, Connection, Profile, User
 
     install_floor()

@@ -91,7 +91,7 @@ def run(args, seeding: str) -> None:
     from django.db import connection
     from django.test import Client
 
-    from members.demo import DEMO_LOGINS
+    from hive.demo import DEMO_LOGINS
     from members.models import Profile, User
 
     install_floor()

@@ -88,7 +88,7 @@ def main() -> int:
 
 
 def print_banner(port: int) -> None:
-    from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
+    from hive.demo import DEMO_LOGINS, DEMO_PASSWORD
 
     lines = [
         "",

@@ -1,4 +1,6 @@
-"""Believable values answers for demo members, in bulk and deterministic.
+"""Matching's demo module: believable values answers for demo members, in bulk and
+deterministic. `seed_demo` (hive/demo.py) calls `seed()` after members' demo module
+has made the people.
 
 Demo members fall into a few clusters of like-minded colleagues; each cluster has a
 typical answer to every statement (its "centre") and a few statements it holds dear
@@ -28,6 +30,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hive.demo import DemoContext
 from matching.models import Answer, Questionnaire, ValuesConsent
 from matching.scoring import Importance
 
@@ -262,6 +265,16 @@ def plan_values(
         answered[rows] = False
         answered[rows, : max(1, q // 3)] = True
     return ValuesPlan(cluster, answered, choice, accepted, importance, dealbreaker)
+
+
+def seed(context: DemoContext) -> None:
+    """Answers for every demo person with a profile, in the order they were created, so
+    the same seed gives the same people the same answers. The demo member login answers
+    only a third, so its home page still offers the questionnaire. No `clear()`: answers
+    and consents go with the people they belong to."""
+    partly = [context.login_ids["member"]] if "member" in context.login_ids else []
+    count = seed_values(user_ids=context.people, rng_seed=context.seed, partly=partly)
+    context.summary.append(f"{count} values answers")
 
 
 @transaction.atomic

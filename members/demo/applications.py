@@ -11,8 +11,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from members.demo.data import BATCH, FIRST_NAMES, JURISDICTIONS, LAST_NAMES, _slug, _weighted
-from members.demo_logins import DEMO_LOGINS
+from hive.demo import DEMO_LOGINS
+from members.demo.data import (
+    BATCH,
+    FIRST_NAMES,
+    JURISDICTIONS,
+    LAST_NAMES,
+    to_slug,
+    weighted_choice,
+)
 from members.models import (
     GUIDELINES_VERSION,
     Application,
@@ -86,7 +93,7 @@ PENDING_PLAN = [
 
 
 @dataclass
-class _Plan:
+class ApplicationPlan:
     """One person's application, its references, history and vouches, before saving.
     `index` points into the users list; users get their ids only when inserted."""
 
@@ -105,10 +112,10 @@ def _npi(rng: random.Random) -> str:
 
 def _reference_person(rng: random.Random) -> tuple[str, str]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    return f"{first} {last}", f"{_slug(first)}.{_slug(last)}@example.org"
+    return f"{first} {last}", f"{to_slug(first)}.{to_slug(last)}@example.org"
 
 
-def _plan_applications(rng: random.Random, *, users, profiles, now) -> list[_Plan]:
+def plan_applications(rng: random.Random, *, users, profiles, now) -> list[ApplicationPlan]:
     """Applications for everyone but the staff login and the demo applicant: approved
     for members, lapsed for lapsed members, and 5–8 waiting among the applicants.
 
@@ -120,7 +127,7 @@ def _plan_applications(rng: random.Random, *, users, profiles, now) -> list[_Pla
     today = timezone.localdate(now)
     staff, voucher = 0, 1  # the staff and member demo logins (first two people)
     applicant_login = next(i for i, u in enumerate(users) if u.email == DEMO_LOGINS["applicant"])
-    plans: list[_Plan] = []
+    plans: list[ApplicationPlan] = []
 
     def application_for(i: int, *, status: str, started, submitted) -> Application:
         profile = profiles[i]
@@ -140,7 +147,7 @@ def _plan_applications(rng: random.Random, *, users, profiles, now) -> list[_Pla
             license_number=f"{rng.randint(10_000, 999_999)}",
             license_jurisdiction=profile.region if profile.region in JURISDICTIONS else "CA",
             npi=_npi(rng) if rng.random() < 0.6 else "",
-            practice_setting=_weighted(rng, SETTINGS),
+            practice_setting=weighted_choice(rng, SETTINGS),
             city=profile.city,
             why_join=rng.choice(WHY_JOIN),
             guidelines_version=GUIDELINES_VERSION,
@@ -232,7 +239,7 @@ def _plan_applications(rng: random.Random, *, users, profiles, now) -> list[_Pla
             # Spread over the next two years; about one in thirty within a month.
             days = rng.randint(8, 30) if rng.random() < 0.034 else rng.randint(31, 730)
             application.license_expiry = today + timedelta(days=days)
-        plans.append(_Plan(i, application, references(submitted, confirmed), events, []))
+        plans.append(ApplicationPlan(i, application, references(submitted, confirmed), events, []))
 
     # A handful of applicants whose complete applications wait for the staff account.
     pool = [
@@ -307,11 +314,11 @@ def _plan_applications(rng: random.Random, *, users, profiles, now) -> list[_Pla
             vouches.append((voucher, note, when))
             events.append(("vouched", voucher, "", "", note, when))
         events.sort(key=lambda event: event[5])
-        plans.append(_Plan(i, application, refs, events, vouches))
+        plans.append(ApplicationPlan(i, application, refs, events, vouches))
     return plans
 
 
-def _save_applications(plans: list[_Plan], *, users) -> None:
+def save_applications(plans: list[ApplicationPlan], *, users) -> None:
     """Insert the planned applications and everything hanging off them, in bulk."""
     staff = users[0]
     for plan in plans:

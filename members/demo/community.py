@@ -1,21 +1,23 @@
 """Seeding the whole community: `seed_community()` makes the people (accounts,
 profiles, their terms and search documents, in bulk), then has members/demo/applications.py
 and members/demo/network.py add their applications and their connections and blocks.
-`demo_data_exists()` and `delete_demo_data()` find and remove what it made.
+`demo_accounts()` finds the accounts it made (deleting them deletes the rest).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from members.demo.applications import _plan_applications, _save_applications
+from hive.demo import DEMO_LOGINS, DEMO_PASSWORD
+from members.demo.applications import plan_applications, save_applications
 from members.demo.data import (
     BATCH,
     BIO_CLOSINGS,
@@ -30,12 +32,11 @@ from members.demo.data import (
     REFERRALS,
     STAGES,
     VISIBILITY_GROUPS,
-    _cities,
-    _slug,
-    _weighted,
+    largest_cities,
+    to_slug,
+    weighted_choice,
 )
-from members.demo.network import _save_network
-from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
+from members.demo.network import save_network
 from members.directory import profile_refresh_search
 from members.models import Profile, Term, User
 
@@ -48,18 +49,17 @@ class SeedResult:
     applicants: int
     lapsed: int
     pending_applications: int = 0
+    # Ids of the people with a profile, in the order they were created (what the apps
+    # seeded after members give demo activity to), and of the demo logins by role.
+    people: list[int] = field(default_factory=list)
+    login_ids: dict[str, int] = field(default_factory=dict)
 
 
-def demo_data_exists() -> bool:
-    return User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}").exists()
-
-
-def delete_demo_data() -> int:
-    demo = User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}") | User.objects.filter(
-        email__in=DEMO_LOGINS.values()
+def demo_accounts() -> QuerySet[User]:
+    """The demo people and the demo logins: never a real account."""
+    return User.objects.filter(
+        Q(email__iendswith=f"@{DEMO_DOMAIN}") | Q(email__in=DEMO_LOGINS.values())
     )
-    count, _ = demo.delete()
-    return count
 
 
 @transaction.atomic
@@ -77,7 +77,7 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
     ]
     english = next(t for t in terms[Term.Kind.LANGUAGE] if t.slug == "english")
     other_languages = [t for t in terms[Term.Kind.LANGUAGE] if t.slug != "english"]
-    cities = _cities()
+    cities = largest_cities()
     city_weights = [c["population"] ** 0.5 for c in cities]
     # Practice details and privacy come from their own stream, so adding them left
     # the people the main seed already made (names, places, terms) unchanged.
@@ -92,13 +92,13 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
 
     def add_person(email: str, *, status: str, is_staff: bool = False) -> None:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        base = _slug(f"{first}-{last}")
+        base = to_slug(f"{first}-{last}")
         handle, n = base, 1
         while handle in handles:
             n += 1
             handle = f"{base}-{n}"
         handles.add(handle)
-        profession_slug = _weighted(rng, profession_weights)
+        profession_slug = weighted_choice(rng, profession_weights)
         tier, letters, _ = PROFESSIONS[profession_slug]
         city = rng.choices(cities, weights=city_weights, k=1)[0]
         specialties = rng.sample(terms[Term.Kind.SPECIALTY], rng.randint(2, 5))
@@ -149,21 +149,21 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
             Profile(
                 handle=handle,
                 display_name=f"{first} {last}",
-                pronouns=_weighted(rng, PRONOUNS),
+                pronouns=weighted_choice(rng, PRONOUNS),
                 headline=headline[:140],
                 bio=bio,
                 profession=professions[profession_slug],
                 credential_tier=tier,
                 credentials=letters,
-                career_stage=_weighted(rng, STAGES),
+                career_stage=weighted_choice(rng, STAGES),
                 city=city["name"],
                 region=city["admin1code"],
                 country="US",
                 latitude=round(city["latitude"] + rng.uniform(-0.08, 0.08), 5),
                 longitude=round(city["longitude"] + rng.uniform(-0.08, 0.08), 5),
                 telehealth_jurisdictions=telehealth,
-                accepting_referrals=_weighted(practice_rng, REFERRALS),
-                office_space=_weighted(practice_rng, OFFICE_SPACE),
+                accepting_referrals=weighted_choice(practice_rng, REFERRALS),
+                office_space=weighted_choice(practice_rng, OFFICE_SPACE),
                 created_at=joined,
                 **privacy,
             )
@@ -185,7 +185,7 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
             status = User.Status.MEMBER
         add_person(f"member{i:06d}@{DEMO_DOMAIN}", status=status)
 
-    plans = _plan_applications(
+    plans = plan_applications(
         random.Random(f"{seed}:applications"), users=users, profiles=profiles, now=now
     )
     User.objects.bulk_create(users, batch_size=BATCH)
@@ -210,12 +210,17 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
     # bulk_create skips every service, so the directory's search documents are built
     # here, in one UPDATE for all the new profiles.
     profile_refresh_search(profiles[i].pk for i in keep)
-    _save_applications(plans, users=users)
+    save_applications(plans, users=users)
     # Its own random stream, so the network left everyone above unchanged.
-    _save_network(random.Random(f"{seed}:network"), users=users, profiles=profiles, now=now)
+    save_network(random.Random(f"{seed}:network"), users=users, profiles=profiles, now=now)
     return SeedResult(
         members=members - counts["applicant"] - counts["lapsed"],
         applicants=counts["applicant"],
         lapsed=counts["lapsed"],
         pending_applications=sum(1 for plan in plans if plan.application.waiting_for_review),
+        people=[users[i].pk for i in keep],
+        login_ids={
+            role: next(user.pk for user in users if user.email == email)
+            for role, email in DEMO_LOGINS.items()
+        },
     )

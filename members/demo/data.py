@@ -2,7 +2,7 @@
 credential letters, pronouns, career stages, bio phrases, referral and office space
 answers, the licensing jurisdictions and the largest US cities, with the weights each
 is drawn by; and the small helpers every part of the demo draws and inserts with
-(`_weighted`, `_slug`, `BATCH`).
+(`weighted_choice`, `to_slug`, `BATCH`).
 """
 
 from __future__ import annotations
@@ -274,16 +274,16 @@ OFFICE_SPACE = [("", 80), ("offering", 9), ("seeking", 11)]
 VISIBILITY_GROUPS = ["about", "practice", "location", "credentials"]
 
 
-def _weighted(rng: random.Random, pairs):
+def weighted_choice(rng: random.Random, pairs):
     values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights=weights, k=1)[0]
 
 
-def _slug(text: str) -> str:
+def to_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _cities(limit: int = 250) -> list[dict]:
+def largest_cities(limit: int = 250) -> list[dict]:
     """The largest US cities from the offline geonames data, in a stable order."""
     cities = [
         c

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from members.demo.data import BATCH, _weighted
+from members.demo.data import BATCH, weighted_choice
 from members.models import Block, Connection, User
 
 # How many connection requests each member has sent (weights): most people know a few
@@ -18,7 +18,7 @@ ACCEPTED = 0.85  # the rest are requests still waiting for an answer
 BLOCKERS = 0.004  # members who blocked somebody
 
 
-def _save_network(rng: random.Random, *, users, profiles, now) -> None:
+def save_network(rng: random.Random, *, users, profiles, now) -> None:
     """Connections among members, mostly within a city, some requests still open, and
     a few blocks: what the directory's "shown to connections" rules and a member's
     connections page need to look real. Bulk inserted, pairs stored in id order."""
@@ -40,7 +40,7 @@ def _save_network(rng: random.Random, *, users, profiles, now) -> None:
 
     for i in members:
         neighbours = by_city[profiles[i].city]
-        for _ in range(_weighted(rng, REQUESTS_SENT)):
+        for _ in range(weighted_choice(rng, REQUESTS_SENT)):
             pool = neighbours if len(neighbours) > 1 and rng.random() < SAME_CITY else members
             ask(i, rng.choice(pool))
     # The demo member login knows a dozen colleagues, and three requests wait for them.

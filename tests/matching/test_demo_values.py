@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from hive.demo import DEMO_LOGINS
 from matching import scoring
 from matching.demo import CLUSTERS, DEALBREAKER_KEYS, plan_values, seed_values
 from matching.models import Answer, Questionnaire
-from members.demo_logins import DEMO_LOGINS
 from members.models import User
 
 pytestmark = pytest.mark.django_db

@@ -1,14 +1,13 @@
-"""`manage.py seed_demo`: deterministic, believable, bulk-loaded."""
+"""Members' demo module (members/demo/): deterministic, believable, bulk-loaded."""
 
 from datetime import timedelta
 
-import pytest
 from allauth.account.models import EmailAddress
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from hive.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoContext
+from members import demo
 from members.demo import DEMO_DOMAIN, seed_community
-from members.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from members.models import (
     Application,
     ApplicationEvent,
@@ -95,28 +94,21 @@ def test_demo_logins_work_with_the_printed_password(client, db):
     assert User.objects.get(email=DEMO_LOGINS["applicant"]).role == "applicant"
 
 
-def test_command_if_empty_and_replace(db, capsys):
-    call_command("seed_demo", "--members", "10", "--seed", "3")
-    assert User.objects.count() == 13
-    call_command("seed_demo", "--members", "10", "--if-empty")
-    assert "already loaded" in capsys.readouterr().out
-    assert User.objects.count() == 13
-    with pytest.raises(CommandError, match="--replace"):
-        call_command("seed_demo", "--members", "10")
-    call_command("seed_demo", "--members", "20", "--replace")
-    assert User.objects.count() == 23
-
-
-def test_command_keeps_real_accounts_on_replace(db):
+def test_seed_leaves_its_people_and_logins_for_the_apps_after_it(db):
+    context = DemoContext(members=30, seed=4)
+    demo.seed(context)
+    with_profile = User.objects.filter(profile__isnull=False).order_by("pk")
+    assert context.people == list(with_profile.values_list("pk", flat=True))
+    assert context.login_ids == {
+        role: User.objects.get(email=email).pk for role, email in DEMO_LOGINS.items()
+    }
+    assert context.login_ids["applicant"] not in context.people
+    assert "members" in context.summary[0]
+    assert demo.loaded(context)
     real = User.objects.create_user(email="real.person@example.com", password="x" * 12)
-    call_command("seed_demo", "--members", "5")
-    call_command("seed_demo", "--members", "5", "--replace")
-    assert User.objects.filter(pk=real.pk).exists()
-
-
-def test_command_rejects_negative_counts(db):
-    with pytest.raises(CommandError):
-        call_command("seed_demo", "--members", "-1")
+    assert demo.clear(context) > User.objects.count()  # their profiles and the rest went too
+    assert list(User.objects.all()) == [real]
+    assert not demo.loaded(context)
 
 
 def test_every_member_has_the_application_that_let_them_in(db):
