@@ -4,13 +4,17 @@ Each test runs in a subprocess with its own HIVE_VAR_DIR, so it starts private s
 and never touches the ones this test session uses.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from hive import embedded
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +64,54 @@ def test_stale_postgres_from_a_crashed_run_is_recovered_with_its_data(tmp_path):
     second = _python(code.replace("sys.argv[-1]", "'read'"), tmp_path)
     assert second.returncode == 0, second.stderr
     assert second.stdout.split()[-1] == "7"
+
+
+def test_ping_is_false_when_nothing_listens():
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert embedded._ping(port) is False
+
+
+def test_ping_asks_once_and_gives_up_on_a_server_that_never_answers():
+    """No retries: a wedged leftover is found out in half a second, not several."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        started = time.monotonic()
+        assert embedded._ping(silent.getsockname()[1]) is False
+        elapsed = time.monotonic() - started
+        silent.setblocking(False)
+        attempts = []
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                attempts.append(silent.accept()[0])
+        for connection in attempts:
+            connection.close()
+    assert len(attempts) == 1
+    assert 0.4 < elapsed < 2
+
+
+def test_stopped_valkey_keeps_its_data_and_stopping_it_again_is_quiet(tmp_path):
+    """SHUTDOWN saves (the server has a save point), so `make run` keeps its data."""
+    first = _python(
+        "import redis; from hive import embedded\n"
+        "url = embedded.redis_url()\n"
+        "redis.Redis.from_url(url).set('kept', 'yes')\n"
+        "embedded.stop_redis()\n"
+        "print(embedded._ping(embedded._recorded_port()))\n"
+        "embedded.stop_redis()  # nothing left to stop\n",
+        tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split() == ["False"]
+    second = _python(
+        "import redis; from hive import embedded\n"
+        "print(redis.Redis.from_url(embedded.redis_url()).get('kept').decode())\n",
+        tmp_path,
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split() == ["yes"]
 
 
 def test_make_run_explains_a_busy_port(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.forms.renderers import DjangoTemplates
 
 from hive.widgets import QuickCheckboxSelectMultiple, QuickRadioSelect, QuickSelect
 
@@ -81,6 +82,31 @@ def test_each_option_alone_is_djangos(quick_widget, plain_widget, data):
         assert mine.tag(wrap_label=True) == theirs.tag(wrap_label=True)
         assert str(mine) == str(theirs)
         assert (mine.id_for_label, mine.choice_label) == (theirs.id_for_label, theirs.choice_label)
+
+
+@pytest.mark.parametrize(
+    "widget, field",
+    [
+        (QuickRadioSelect, forms.ChoiceField),
+        (QuickCheckboxSelectMultiple, forms.MultipleChoiceField),
+    ],
+)
+def test_each_option_alone_is_written_without_a_template(widget, field):
+    """Why hive.widgets overrides Django's private Widget._render: BoundWidget.tag()
+    calls it directly. If Django stops doing so, the output stays right (the test above)
+    but the values questionnaire is slow again; this says so."""
+    rendered = []
+
+    class Recording(DjangoTemplates):
+        def render(self, template_name, context, request=None):
+            rendered.append(template_name)
+            return super().render(template_name, context, request)
+
+    form = type("Form", (forms.Form,), {"things": field(choices=CHOICES[1:], widget=widget)})
+    options = list(form(renderer=Recording())["things"])
+    tags = [option.tag() for option in options]
+    assert len(tags) == len(CHOICES[1:]) and all(tag.startswith("<input ") for tag in tags)
+    assert rendered == []
 
 
 def test_quick_checkboxes_in_a_bound_form_with_help_and_errors():
