@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from importlib import import_module
 from types import ModuleType
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.utils.module_loading import module_has_submodule
+
+from hive.plugins import app_modules
 
 DEMO_PASSWORD = "hive-demo-password"  # noqa: S105 - printed on purpose: it is the demo login
 DEMO_LOGINS = {
@@ -68,12 +67,7 @@ class DemoContext:
 def demo_modules() -> list[ModuleType]:
     """Every installed app's demo module, in INSTALLED_APPS order (this one aside)."""
     found = []
-    for app_config in apps.get_app_configs():
-        if not module_has_submodule(app_config.module, DEMO_MODULE):
-            continue
-        module = import_module(f"{app_config.name}.{DEMO_MODULE}")
-        if module.__name__ == __name__:
-            continue
+    for module in app_modules(DEMO_MODULE):
         if not callable(getattr(module, "seed", None)):
             raise ImproperlyConfigured(
                 f"{module.__name__} has no seed(context): see hive/demo.py for what a demo "

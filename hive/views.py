@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from hive import health, mail
-from matching.services import values_progress
-from members.models import GUIDELINES_VERSION, User
+from hive.guidelines import GUIDELINES_VERSION
+from hive.home import home_cards
 
 
 @require_GET
@@ -21,16 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "pages/landing.html")
     if not (user.is_member or user.is_staff):
         return redirect("members:status")
-    return render(
-        request,
-        "pages/member_home.html",
-        {
-            "has_mfa": user.has_two_factor,
-            "member_count": User.objects.in_good_standing().count(),
-            # Offered right after approval, until at least half is answered (one query).
-            "values_progress": values_progress(member=user),
-        },
-    )
+    return render(request, "pages/member_home.html", {"cards": home_cards(request)})
 
 
 @require_GET

@@ -11,6 +11,7 @@
 Everything is re-exported here, so code and migrations import from `members.models`.
 """
 
+from hive.guidelines import GUIDELINES_VERSION  # what applications accept
 from members.models.accounts import (
     AuditEvent,
     User,
@@ -19,7 +20,6 @@ from members.models.accounts import (
     good_standing_q,
 )
 from members.models.applications import (
-    GUIDELINES_VERSION,
     Application,
     ApplicationEvent,
     Reference,

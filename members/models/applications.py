@@ -15,10 +15,6 @@ from django.utils import timezone
 from members.models.accounts import User
 from members.models.profiles import US_JURISDICTIONS, Profile, Term
 
-# The community guidelines and values statement are versioned: an application records
-# the version it accepted, and a new version must be accepted again.
-GUIDELINES_VERSION = "2026-11"
-
 
 class Application(models.Model):
     """A person's application to join, and later the record of their standing.

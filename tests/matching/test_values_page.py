@@ -489,7 +489,7 @@ def test_home_progress_costs_one_query(member_client, monkeypatch):
     member_client.get("/")  # the first request of a session records the device
     baseline = _home_queries(member_client)
     monkeypatch.setattr(
-        "hive.views.values_progress", lambda member: services.Progress(answered=0, total=0)
+        "matching.home.values_progress", lambda member: services.Progress(answered=0, total=0)
     )
     assert baseline - _home_queries(member_client) == 1
 
