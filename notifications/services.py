@@ -464,32 +464,6 @@ def digest_deliver(*, user_id: int, period: str) -> str:
     return "sent"
 
 
-# --- Reminders ---------------------------------------------------------------------------
-
-
-def two_factor_reminders_send() -> int:
-    """Periodic (weekly): nudge members who have not turned on two-factor sign-in.
-    One per member per ISO week, whatever the schedule does."""
-    from allauth.mfa.models import Authenticator
-
-    year, week, _ = timezone.now().isocalendar()
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, membership_status="member")
-        .exclude(pk__in=Authenticator.objects.values("user"))
-    )
-    sent = 0
-    for user in users.iterator(chunk_size=500):
-        notify(
-            recipient=user,
-            kind="two_factor_reminder",
-            key=f"two_factor_reminder:{user.pk}:{year}-W{week:02d}",
-            url=reverse("mfa_index"),
-        )
-        sent += 1
-    return sent
-
-
 @transaction.atomic
 def notification_settings_update(
     *, user, settings_obj: NotificationSettings, timezone_name: str, channels: dict[str, str]

@@ -23,8 +23,3 @@ def send_digests() -> int:
 @shared_task(name="notifications.deliver_digest")
 def deliver_digest(user_id: int, period: str) -> str:
     return services.digest_deliver(user_id=user_id, period=period)
-
-
-@shared_task(name="notifications.two_factor_reminders")
-def two_factor_reminders() -> int:
-    return services.two_factor_reminders_send()
