@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from hive.http import absolute_url
 from hive.text import render_text
 from notifications import registry
 from notifications.models import DigestEmail, Notification, Preference
@@ -168,10 +169,6 @@ def notifications_mark_all_read(*, user) -> int:
 
 def _mail_domain() -> str:
     return urlsplit(settings.HIVE_BASE_URL).hostname or "hive.localhost"
-
-
-def absolute_url(path: str) -> str:
-    return settings.HIVE_BASE_URL.rstrip("/") + path
 
 
 def unsubscribe_token(user, kind: str) -> str:
