@@ -200,7 +200,7 @@ def test_email_shows_times_in_the_recipient_zone(db, django_capture_on_commit_ca
 
 
 def test_unknown_kind_is_a_clear_error(member):
-    with pytest.raises(LookupError, match="declare it in registry.py"):
+    with pytest.raises(LookupError, match="register it in its app.s notifications.py"):
         services.notify(recipient=member, kind="nope", key="x")
 
 

@@ -11,6 +11,7 @@ from notifications.models import Notification, Preference
 from notifications.models import Settings as NotificationSettings
 from tests.members.factories import MemberFactory, UserFactory
 from tests.notifications.factories import NotificationFactory
+from tests.notifications.test_registry import KIND_ORDER
 
 LIST = reverse("notifications:list")
 PREFS = reverse("notifications:preferences")
@@ -153,6 +154,18 @@ def test_settings_save(member_client, member):
     }
     page = member_client.get(PREFS).content.decode()
     assert 'value="21:30"' in page and "cannot be turned off" in page
+
+
+@pytest.mark.parametrize("role", ["member", "staff"])
+def test_settings_list_the_kinds_in_registry_order(client, request, role):
+    """Kinds come from each app's notifications.py; the page keeps one order for them
+    (review_queue is for staff only)."""
+    client.force_login(request.getfixturevalue(role))
+    html = client.get(PREFS).content.decode()
+    expected = [k for k in KIND_ORDER if role == "staff" or k != "review_queue"]
+    shown = sorted(expected, key=lambda name: html.index(f'name="kind_{name}"'))
+    assert shown == expected
+    assert ('name="kind_review_queue"' in html) == (role == "staff")
 
 
 @pytest.mark.parametrize(
