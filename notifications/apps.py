@@ -10,5 +10,5 @@ class NotificationsConfig(AppConfig):
         # Each app registers the kinds it sends in its own notifications.py. Importing
         # them here, once every app is loaded, registers them in every process that sets
         # Django up (web, Celery workers, tests, management commands), in INSTALLED_APPS
-        # order: the order members see on their settings page.
+        # order: the order of the settings page.
         autodiscover_modules("notifications")

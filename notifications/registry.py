@@ -1,9 +1,9 @@
 """The kinds of notification Hive sends: `Kind`, the channels, and the registry.
 
-Each app declares the kinds it sends in its own `notifications.py` (e.g.
-members/notifications.py), with `register(Kind(...))`; the notifications app imports
-every installed app's `notifications` module when Django starts (apps.py), in
-INSTALLED_APPS order, which is the order of the settings page. A kind also needs its
+Each app declares the kinds it sends in its own `notifications.py`, with
+`register(Kind(...))`; the notifications app imports every installed app's
+`notifications` module when Django starts (apps.py), in INSTALLED_APPS order, which is
+the order of the settings page. A kind also needs its
 templates under `templates/notifications/kinds/<name>/`:
 
     inapp.txt     one line for the notification centre
