@@ -14,7 +14,7 @@ straight to the sink by as many plain smtplib processes, one connection per mess
 the app does, with no database, templates or Celery.
 
 SQL queries per notification are counted in-process for creation (first N/10 and last
-N/10 of the run) and for delivery (services.email_deliver on a sample, once with N/10
+N/10 of the run) and for delivery (delivery.email_deliver on a sample, once with N/10
 notifications in the table and once with N); neither may grow with N.
 
 Runs in a scratch database (benchmarks/_db.py) that is dropped at the end; the worker,
@@ -121,7 +121,7 @@ def run(args, sink, pool) -> None:
 
     from members.demo import DEMO_DOMAIN, seed_community
     from members.models import User
-    from notifications import services
+    from notifications import delivery, services
     from notifications.models import Notification
     from tests.notifications.processes import tasks_to_queue
 
@@ -150,7 +150,7 @@ def run(args, sink, pool) -> None:
     parked = pool.new_queue()  # the samples' own tasks wait here unread, then are dropped
 
     def delivery_sample(stage: str) -> float:
-        """Queries per delivery, services.email_deliver in-process, through the sink."""
+        """Queries per delivery, delivery.email_deliver in-process, through the sink."""
         with tasks_to_queue(parked):
             sample = [
                 services.notify(
@@ -160,7 +160,7 @@ def run(args, sink, pool) -> None:
             ]
         counter = QueryCounter()
         with override_settings(**sink.settings()), connection.execute_wrapper(counter):
-            outcomes = [services.email_deliver(notification_id=x.pk) for x in sample]
+            outcomes = [delivery.email_deliver(notification_id=x.pk) for x in sample]
         assert outcomes == ["sent"] * len(sample), set(outcomes)
         return counter.count / len(sample)
 
@@ -189,7 +189,7 @@ def run(args, sink, pool) -> None:
 
     # --- Delivery floor: the same bytes, straight to the sink ---------------------------
     # As Django's SMTP backend sends it: CRLF line ends.
-    raw = services.build_email(bench.first()).message().as_bytes(linesep="\r\n")
+    raw = delivery.build_email(bench.first()).message().as_bytes(linesep="\r\n")
     before = len(sink.messages)
     share = -(-n // args.concurrency)
     senders = [

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def absolute_url(path: str) -> str:
+    """The public address of a path on this site (`HIVE_BASE_URL` + path), for links that
+    leave it: in emails, where there is no request to build them from."""
+    return settings.HIVE_BASE_URL.rstrip("/") + path
 
 
 def local_next(request: HttpRequest, field: str = "next") -> str | None:

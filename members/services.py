@@ -316,3 +316,20 @@ def profile_update(
         profile.terms.set(term_ids)
     profile_refresh_search([profile.pk])
     return profile
+
+
+def two_factor_reminders_send() -> int:
+    """Weekly: nudge members in good standing who have not turned on two-factor sign-in.
+    One per member per ISO week, whatever the schedule does (the key says which week)."""
+    year, week, _ = timezone.now().isocalendar()
+    users = User.objects.in_good_standing().without_two_factor()
+    sent = 0
+    for user in users.iterator(chunk_size=500):
+        notify(
+            recipient=user,
+            kind="two_factor_reminder",
+            key=f"two_factor_reminder:{user.pk}:{year}-W{week:02d}",
+            url=reverse("mfa_index"),
+        )
+        sent += 1
+    return sent

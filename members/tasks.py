@@ -1,8 +1,8 @@
-"""Periodic vetting chores. Thin: each calls one service."""
+"""Periodic chores of the members app. Thin: each calls one service."""
 
 from celery import shared_task
 
-from members import vetting
+from members import services, vetting
 
 
 @shared_task(name="members.license_expiry_check")
@@ -13,3 +13,8 @@ def license_expiry_check() -> dict:
 @shared_task(name="members.review_queue_digest")
 def review_queue_digest() -> int:
     return vetting.review_queue_digest()
+
+
+@shared_task(name="members.two_factor_reminders")
+def two_factor_reminders() -> int:
+    return services.two_factor_reminders_send()

@@ -1,7 +1,10 @@
-"""Every kind of notification Hive sends, declared in one place.
+"""The kinds of notification Hive sends: `Kind`, the channels, and the registry.
 
-A kind is one `Kind(...)` entry below plus its templates under
-`templates/notifications/kinds/<name>/`:
+Each app declares the kinds it sends in its own `notifications.py`, with
+`register(Kind(...))`; the notifications app imports every installed app's
+`notifications` module when Django starts (apps.py), in INSTALLED_APPS order, which is
+the order of the settings page. A kind also needs its
+templates under `templates/notifications/kinds/<name>/`:
 
     inapp.txt     one line for the notification centre
     subject.txt   the email subject (one line)
@@ -54,6 +57,10 @@ KINDS: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> Kind:
+    """Add `kind` to the registry (from its app's notifications.py)."""
+    known = KINDS.get(kind.name)
+    if known is not None and known != kind:
+        raise ValueError(f"Two different notification kinds are named {kind.name!r}.")
     KINDS[kind.name] = kind
     return kind
 
@@ -63,81 +70,5 @@ def get_kind(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         raise LookupError(
-            f"Unknown notification kind {name!r}: declare it in registry.py"
+            f"Unknown notification kind {name!r}: register it in its app's notifications.py"
         ) from None
-
-
-register(
-    Kind(
-        name="account_security",
-        label="Account security",
-        description="Changes to your password, email addresses or two-factor sign-in.",
-        mandatory=True,
-    )
-)
-register(
-    Kind(
-        name="welcome",
-        label="Welcome",
-        description="A welcome note after you confirm your email address.",
-        default_channel=EMAIL,
-    )
-)
-register(
-    Kind(
-        name="two_factor_reminder",
-        label="Two-factor reminder",
-        description="A gentle weekly reminder to protect your account with two-factor sign-in.",
-        default_channel=EMAIL,
-        nudge=True,
-    )
-)
-register(
-    Kind(
-        name="application_update",
-        label="Your application",
-        description="Decisions and requests from the staff who review your application.",
-        mandatory=True,
-    )
-)
-register(
-    Kind(
-        name="license_expiry",
-        label="License expiry",
-        description="Reminders 30 and 7 days before your license expires, and when it has.",
-        mandatory=True,
-    )
-)
-register(
-    Kind(
-        name="review_queue",
-        label="Review queue (staff)",
-        description="A daily note of applications waiting more than two days for review.",
-        staff_only=True,
-    )
-)
-register(
-    Kind(
-        name="vouch_request",
-        label="Reference requests",
-        description="When an applicant names you as a professional reference, so you can "
-        "vouch for them in Hive.",
-        default_channel=IN_APP,  # they also get the reference email with its own link
-    )
-)
-register(
-    Kind(
-        name="connection_request",
-        label="Connection requests",
-        description="When a member asks to connect with you.",
-        default_channel=EMAIL,
-    )
-)
-register(
-    Kind(
-        name="connection_accepted",
-        label="Connections accepted",
-        description="When a member accepts your request to connect.",
-        default_channel=IN_APP,
-    )
-)

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hive.access import member_required
 from hive.http import local_next
 from notifications import services
+from notifications.delivery import unsubscribe_target
 from notifications.forms import SettingsForm
 from notifications.models import Notification
+from notifications.preferences import settings_for
 
 PAGE_SIZE = 20
 
@@ -72,7 +74,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     """/me/notifications/: channels per kind, pause, quiet hours, digest, time zone."""
-    current = services.settings_for(request.user)
+    current = settings_for(request.user)
     form = SettingsForm(request.POST or None, instance=current, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.notification_settings_update(
@@ -94,7 +96,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     GET shows a confirmation button (link scanners must not unsubscribe anyone);
     POST, from that button or from the mail provider's one-click, turns the kind off.
     """
-    target = services.unsubscribe_target(token)
+    target = unsubscribe_target(token)
     if target is None:
         raise Http404
     user, kind = target

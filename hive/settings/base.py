@@ -280,7 +280,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "two-factor-reminders": {
-        "task": "notifications.two_factor_reminders",
+        "task": "members.two_factor_reminders",
         "schedule": crontab(day_of_week="tue", hour=15, minute=0),
     },
     # 12:00 UTC: morning in the Americas, the same day everywhere in the US.

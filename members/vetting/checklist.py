@@ -15,10 +15,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from hive.http import absolute_url
 from hive.text import render_text
 from members.models import Application, ApplicationEvent, Reference, User, Vouch
 from members.vetting.states import IllegalTransition, Status, lock_application
-from notifications.services import absolute_url
 
 REFERENCE_SALT = "members.reference"
 REFERENCE_LINK_DAYS = 21

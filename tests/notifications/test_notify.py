@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import registry, services
+from notifications import delivery, registry, services, tasks
 from notifications.models import Notification, Preference
 from notifications.models import Settings as NotificationSettings
 from tests.members.factories import MemberFactory
@@ -47,8 +47,8 @@ def test_rolled_back_change_leaves_no_notification(member):
 
 def test_delivering_twice_sends_once(member, django_capture_on_commit_callbacks):
     notification = _notify(member)
-    assert services.email_deliver(notification_id=notification.pk) == "sent"
-    assert services.email_deliver(notification_id=notification.pk) == "skipped"
+    assert delivery.email_deliver(notification_id=notification.pk) == "sent"
+    assert delivery.email_deliver(notification_id=notification.pk) == "skipped"
     assert len(mail.outbox) == 1
 
 
@@ -96,7 +96,7 @@ def test_pause_keeps_the_notification_but_not_the_email(member):
 def test_pause_that_starts_after_notify_still_holds_the_email(member):
     notification = _notify(member)  # queued, not yet sent
     NotificationSettings.objects.create(user=member, paused_until=date.today() + timedelta(days=3))
-    assert services.email_deliver(notification_id=notification.pk) == "suppressed"
+    assert delivery.email_deliver(notification_id=notification.pk) == "suppressed"
     assert mail.outbox == []
 
 
@@ -108,7 +108,7 @@ def test_quiet_hours_hold_the_email_until_they_end(member):
     notification = _notify(member)
     assert notification.email_status == E.PENDING
     assert notification.email_not_before > timezone.now() + timedelta(minutes=100)
-    assert services.email_deliver(notification_id=notification.pk) == "skipped"
+    assert delivery.email_deliver(notification_id=notification.pk) == "skipped"
     assert mail.outbox == []
 
 
@@ -116,7 +116,7 @@ def test_weekly_cap_on_nudges(member, settings):
     assert registry.get_kind("two_factor_reminder").nudge
     settings.NOTIFICATIONS_NUDGE_WEEKLY_CAP = 2
     outcomes = [
-        services.email_deliver(
+        delivery.email_deliver(
             notification_id=_notify(member, kind="two_factor_reminder", key=f"n{i}").pk
         )
         for i in range(3)
@@ -126,14 +126,14 @@ def test_weekly_cap_on_nudges(member, settings):
     capped = Notification.objects.get(key="n2")
     assert capped.email_reason == "Weekly limit of 2 reminder emails reached"
     # Non-nudge kinds are not capped.
-    assert services.email_deliver(notification_id=_notify(member, key="w").pk) == "sent"
+    assert delivery.email_deliver(notification_id=_notify(member, key="w").pk) == "sent"
 
 
 def test_deactivated_account_gets_no_email(member):
     notification = _notify(member)
     member.is_active = False
     member.save(update_fields=["is_active"])
-    assert services.email_deliver(notification_id=notification.pk) == "suppressed"
+    assert delivery.email_deliver(notification_id=notification.pk) == "suppressed"
 
 
 def test_smtp_failure_is_recorded_and_retried_with_backoff(member, monkeypatch):
@@ -143,7 +143,7 @@ def test_smtp_failure_is_recorded_and_retried_with_backoff(member, monkeypatch):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    assert services.email_deliver(notification_id=notification.pk) == "retry"
+    assert delivery.email_deliver(notification_id=notification.pk) == "retry"
     notification.refresh_from_db()
     assert notification.email_status == E.PENDING
     assert "mail server down" in notification.email_reason
@@ -153,7 +153,7 @@ def test_smtp_failure_is_recorded_and_retried_with_backoff(member, monkeypatch):
     Notification.objects.filter(pk=notification.pk).update(
         email_not_before=timezone.now() - timedelta(seconds=1)
     )
-    assert services.email_sweep() == {"revived": 0, "queued": 1}
+    assert tasks.sweep() == {"revived": 0, "queued": 1}
     notification.refresh_from_db()
     assert notification.email_status == E.SENT
     assert len(mail.outbox) == 1
@@ -161,11 +161,11 @@ def test_smtp_failure_is_recorded_and_retried_with_backoff(member, monkeypatch):
 
 def test_gives_up_after_max_attempts(member, monkeypatch):
     notification = _notify(member)
-    Notification.objects.filter(pk=notification.pk).update(email_attempts=services.MAX_ATTEMPTS - 1)
+    Notification.objects.filter(pk=notification.pk).update(email_attempts=delivery.MAX_ATTEMPTS - 1)
     monkeypatch.setattr(
         "django.core.mail.EmailMessage.send", lambda *a, **k: (_ for _ in ()).throw(OSError("x"))
     )
-    assert services.email_deliver(notification_id=notification.pk) == "failed"
+    assert delivery.email_deliver(notification_id=notification.pk) == "failed"
     assert Notification.objects.get(pk=notification.pk).email_status == E.FAILED
 
 
@@ -175,11 +175,11 @@ def test_sweep_revives_interrupted_sends_only_after_the_lease(member, settings):
     Notification.objects.filter(pk=notification.pk).update(
         email_status=E.SENDING, email_claimed_at=claimed
     )
-    assert services.email_sweep()["revived"] == 0  # the sender may still be at work
+    assert tasks.sweep()["revived"] == 0  # the sender may still be at work
     Notification.objects.filter(pk=notification.pk).update(
         email_claimed_at=claimed - timedelta(seconds=60)
     )
-    assert services.email_sweep()["revived"] == 1
+    assert tasks.sweep()["revived"] == 1
     notification.refresh_from_db()
     assert notification.email_status == E.SENT
     assert len(mail.outbox) == 1
@@ -200,7 +200,7 @@ def test_email_shows_times_in_the_recipient_zone(db, django_capture_on_commit_ca
 
 
 def test_unknown_kind_is_a_clear_error(member):
-    with pytest.raises(LookupError, match="declare it in registry.py"):
+    with pytest.raises(LookupError, match="register it in its app.s notifications.py"):
         services.notify(recipient=member, kind="nope", key="x")
 
 
@@ -221,7 +221,7 @@ def test_every_kind_has_its_templates(member):
             },
         )
         notification.save()
-        message = services.build_email(notification)
+        message = delivery.build_email(notification)
         assert message.subject.startswith("[Hive] ") and message.body
         assert message.alternatives[0][1] == "text/html"
         assert notification.in_app_text()

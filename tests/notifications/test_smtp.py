@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
+from notifications.delivery import unsubscribe_target
 from notifications.models import Notification, Preference
-from notifications.services import notify, unsubscribe_target
+from notifications.services import notify
 from tests.members.factories import MemberFactory
 from tests.notifications.processes import SmtpSink
 

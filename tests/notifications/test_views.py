@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import services
+from notifications.delivery import unsubscribe_token
 from notifications.models import Notification, Preference
 from notifications.models import Settings as NotificationSettings
 from tests.members.factories import MemberFactory, UserFactory
 from tests.notifications.factories import NotificationFactory
+from tests.notifications.test_registry import KIND_ORDER
 
 LIST = reverse("notifications:list")
 PREFS = reverse("notifications:preferences")
@@ -155,6 +156,18 @@ def test_settings_save(member_client, member):
     assert 'value="21:30"' in page and "cannot be turned off" in page
 
 
+@pytest.mark.parametrize("role", ["member", "staff"])
+def test_settings_list_the_kinds_in_registry_order(client, request, role):
+    """Kinds come from each app's notifications.py; the page keeps one order for them
+    (review_queue is for staff only)."""
+    client.force_login(request.getfixturevalue(role))
+    html = client.get(PREFS).content.decode()
+    expected = [k for k in KIND_ORDER if role == "staff" or k != "review_queue"]
+    shown = sorted(expected, key=lambda name: html.index(f'name="kind_{name}"'))
+    assert shown == expected
+    assert ('name="kind_review_queue"' in html) == (role == "staff")
+
+
 @pytest.mark.parametrize(
     "overrides, field, message",
     [
@@ -193,7 +206,7 @@ def test_pause_today_is_allowed(member_client, member):
 
 
 def test_unsubscribe_needs_a_click_not_a_visit(client, member):
-    url = reverse("notifications:unsubscribe", args=[services.unsubscribe_token(member, "welcome")])
+    url = reverse("notifications:unsubscribe", args=[unsubscribe_token(member, "welcome")])
     page = client.get(url)
     assert page.status_code == 200 and "Unsubscribe" in page.content.decode()
     assert not Preference.objects.exists()  # link scanners do not unsubscribe anyone
@@ -208,7 +221,7 @@ def test_unsubscribe_with_a_bad_token_is_a_404(client, db, token):
 
 
 def test_security_emails_cannot_be_unsubscribed(client, member):
-    token = services.unsubscribe_token(member, "account_security")
+    token = unsubscribe_token(member, "account_security")
     response = client.post(reverse("notifications:unsubscribe", args=[token]))
     assert response.status_code == 404
 

@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from notifications.models import Notification
-from notifications.services import email_sweep, notify
+from notifications.services import notify
+from notifications.tasks import sweep
 from tests.members.factories import MemberFactory
 from tests.notifications.processes import SmtpSink, WorkerPool, tasks_to_queue
 
@@ -52,7 +53,7 @@ def assert_nothing_delivered(sink: SmtpSink, notification: Notification) -> None
 def sweep_and_deliver(workers: WorkerPool, sink: SmtpSink, settings, notification, queue):
     # While the lease runs, the sweep must not touch it: the sender may still be alive.
     with tasks_to_queue(queue):
-        assert email_sweep() == {"revived": 0, "queued": 0}
+        assert sweep() == {"revived": 0, "queued": 0}
 
     # Shorten the lease (300 s in production) so the test need not wait it out.
     settings.NOTIFICATIONS_SEND_LEASE_SECONDS = 1
@@ -60,7 +61,7 @@ def sweep_and_deliver(workers: WorkerPool, sink: SmtpSink, settings, notificatio
 
     def swept() -> bool:
         with tasks_to_queue(queue):
-            results.append(email_sweep())
+            results.append(sweep())
         return results[-1]["revived"] > 0
 
     workers.wait_until(swept, what="the sweep to revive the send once its lease ran out")
@@ -82,7 +83,7 @@ def sweep_and_deliver(workers: WorkerPool, sink: SmtpSink, settings, notificatio
 
     # Nothing left to do: another sweep queues nothing, and still one message arrived.
     with tasks_to_queue(queue):
-        assert email_sweep() == {"revived": 0, "queued": 0}
+        assert sweep() == {"revived": 0, "queued": 0}
     assert len(sink.messages) == 1 and sink.aborted == 1
 
 
