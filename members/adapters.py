@@ -7,6 +7,7 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 
 from hive.text import render_text
+from notifications.services import notify
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,8 +21,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         """allauth's security notices (password changed, 2FA on/off, …) become an
         `account_security` notification: mandatory, in-app and by email."""
-        from notifications.services import notify
-
         if email and email.lower() != user.email.lower():
             # e.g. "your email was changed" also goes to the old address, directly.
             super().send_notification_mail(template_prefix, user, context, email)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from members.directory import profile_refresh_search
 from members.models import (
     AuditEvent,
     Block,
@@ -305,8 +306,6 @@ def profile_update(
     """Save a member's edits to their profile (the given fields, optionally a new handle
     and their taxonomy terms), and refresh their directory search document, which
     depends on names, texts, terms and visibility."""
-    from members.directory import profile_refresh_search
-
     if new_handle is not None:
         profile.handle = profile_change_handle(profile=profile, new_handle=new_handle).handle
     profile.full_clean()

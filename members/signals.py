@@ -11,6 +11,7 @@ from django.shortcuts import resolve_url
 
 from members.models import AuditEvent, User
 from members.services import audit_record
+from notifications.services import notify
 
 Action = AuditEvent.Action
 
@@ -111,8 +112,6 @@ def _mfa_failed(sender, request, user, **kwargs):
 
 @receiver(account.email_confirmed)
 def _welcome(sender, request, email_address, **kwargs):
-    from notifications.services import notify
-
     user = email_address.user
     if email_address.primary and not user.is_member:
         notify(
