@@ -492,12 +492,13 @@ def test_an_unknown_term_finds_nobody(viewer):
 
 
 def test_the_quick_form_renders_what_django_renders(viewer):
-    """The directory's <select>s are rendered in Python and each field's label part is
-    rendered once and reused; the bytes must stay Django's, whatever the values."""
+    """The directory's <select>s are rendered in Python (hive.widgets.QuickSelect); the
+    bytes must stay Django's, whatever the values."""
     from django import forms
     from django.forms.boundfield import BoundField
 
-    from members.views.directory import DirectoryForm, QuickSelect
+    from hive.widgets import QuickSelect
+    from members.views.directory import DirectoryForm
 
     terms = list(Term.objects.all())
     for data in (
