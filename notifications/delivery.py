@@ -37,7 +37,7 @@ from notifications.models import Notification
 from notifications.preferences import is_paused, settings_for
 
 log = logging.getLogger(__name__)
-E = Notification.Email
+EmailStatus = Notification.Email
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 MAX_ATTEMPTS = 5
 
@@ -124,7 +124,7 @@ def _nudges_sent_this_week(user, now: datetime) -> int:
     return Notification.objects.filter(
         recipient=user,
         kind__in=nudge_kinds,
-        email_status__in=[E.SENT, E.SENDING],
+        email_status__in=[EmailStatus.SENT, EmailStatus.SENDING],
         email_claimed_at__gte=now - timedelta(days=7),
     ).count()
 
@@ -138,7 +138,7 @@ def _claim(notification_id: int, now: datetime) -> Notification | None:
     with transaction.atomic():
         row = (
             Notification.objects.select_related("recipient")
-            .filter(pk=notification_id, email_status=E.PENDING)
+            .filter(pk=notification_id, email_status=EmailStatus.PENDING)
             .filter(Q(email_not_before__isnull=True) | Q(email_not_before__lte=now))
             .first()
         )
@@ -146,8 +146,8 @@ def _claim(notification_id: int, now: datetime) -> Notification | None:
             return None
         kind = registry.KINDS.get(row.kind)
         reason = _suppression_reason(row, kind, now)
-        status = E.SUPPRESSED if reason else E.SENDING
-        claimed = Notification.objects.filter(pk=row.pk, email_status=E.PENDING).update(
+        status = EmailStatus.SUPPRESSED if reason else EmailStatus.SENDING
+        claimed = Notification.objects.filter(pk=row.pk, email_status=EmailStatus.PENDING).update(
             email_status=status,
             email_reason=reason,
             email_claimed_at=now,
@@ -186,21 +186,25 @@ def email_deliver(*, notification_id: int) -> str:
     now = timezone.now()
     row = _claim(notification_id, now)
     if row is None:
-        exists = Notification.objects.filter(pk=notification_id, email_status=E.SUPPRESSED)
+        exists = Notification.objects.filter(
+            pk=notification_id, email_status=EmailStatus.SUPPRESSED
+        )
         return "suppressed" if exists.exists() else "skipped"
-    mine = Notification.objects.filter(pk=row.pk, email_status=E.SENDING, email_claimed_at=now)
+    mine = Notification.objects.filter(
+        pk=row.pk, email_status=EmailStatus.SENDING, email_claimed_at=now
+    )
     try:
         build_email(row).send()
     except Exception as exc:  # noqa: BLE001 - SMTP, DNS, template: record it, retry later
         log.warning("Email for notification %s failed: %s", row.pk, exc)
         give_up = row.email_attempts >= MAX_ATTEMPTS
         mine.update(
-            email_status=E.FAILED if give_up else E.PENDING,
+            email_status=EmailStatus.FAILED if give_up else EmailStatus.PENDING,
             email_reason=f"{type(exc).__name__}: {exc}"[:200],
             email_not_before=None if give_up else now + timedelta(minutes=2**row.email_attempts),
         )
         return "failed" if give_up else "retry"
-    mine.update(email_status=E.SENT, email_sent_at=timezone.now(), email_reason="")
+    mine.update(email_status=EmailStatus.SENT, email_sent_at=timezone.now(), email_reason="")
     return "sent"
 
 
@@ -208,9 +212,9 @@ def interrupted_sends_revive(*, now: datetime) -> int:
     """Put sends whose worker died mid-send (lease over) back to pending, due at `now`.
     Returns how many."""
     return Notification.objects.filter(
-        email_status=E.SENDING, email_claimed_at__lt=now - send_lease()
+        email_status=EmailStatus.SENDING, email_claimed_at__lt=now - send_lease()
     ).update(
-        email_status=E.PENDING,
+        email_status=EmailStatus.PENDING,
         email_not_before=now,
         email_reason="Retried after an interrupted send",
     )
@@ -221,7 +225,7 @@ def due_email_ids(*, now: datetime, batch: int = 1000) -> list[int]:
     a revived send, or a fresh row whose queued task seems lost."""
     # Fresh rows are already queued by notify(); give that a minute before doubling up.
     return list(
-        Notification.objects.filter(email_status=E.PENDING)
+        Notification.objects.filter(email_status=EmailStatus.PENDING)
         .filter(
             Q(email_not_before__lte=now)
             | Q(email_not_before__isnull=True, created_at__lt=now - timedelta(seconds=60))

@@ -25,7 +25,7 @@ from notifications.models import Settings as NotificationSettings
 from notifications.preferences import is_paused, local_moment, quiet_hours_end
 
 log = logging.getLogger(__name__)
-E = Notification.Email
+EmailStatus = Notification.Email
 DIGEST_HOUR = 8  # a digest goes out at 8:00 in the member's own time zone …
 DIGEST_WINDOW_HOURS = 4  # … or, after an outage or quiet hours, later that morning
 
@@ -51,7 +51,7 @@ def digest_period(user, prefs: NotificationSettings, now: datetime) -> str | Non
 def due_digests(*, now: datetime) -> list[tuple[int, str]]:
     """(user id, period) for every member with notifications waiting for a digest whose
     digest morning it is at `now` and who has not had this period's digest yet."""
-    waiting = Notification.objects.filter(email_status=E.DIGEST).values("recipient")
+    waiting = Notification.objects.filter(email_status=EmailStatus.DIGEST).values("recipient")
     users = get_user_model().objects.filter(pk__in=waiting, is_active=True)
     prefs = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=users)}
     due = []
@@ -84,7 +84,7 @@ def digest_deliver(*, user_id: int, period: str) -> str:
     user = get_user_model().objects.get(pk=user_id)
     items = list(
         Notification.objects.filter(
-            recipient=user, email_status=E.DIGEST, created_at__lte=now
+            recipient=user, email_status=EmailStatus.DIGEST, created_at__lte=now
         ).order_by("created_at")[:200]
     )
     mine = DigestEmail.objects.filter(pk=digest.pk, claimed_at=now)
@@ -118,8 +118,8 @@ def digest_deliver(*, user_id: int, period: str) -> str:
         mine.delete()  # let the next run try again
         return "retry"
     with transaction.atomic():
-        Notification.objects.filter(pk__in=[i.pk for i in items], email_status=E.DIGEST).update(
-            email_status=E.DIGESTED, email_sent_at=now
-        )
+        Notification.objects.filter(
+            pk__in=[i.pk for i in items], email_status=EmailStatus.DIGEST
+        ).update(email_status=EmailStatus.DIGESTED, email_sent_at=now)
         mine.update(status=DigestEmail.Status.SENT, sent_at=timezone.now(), count=len(items))
     return "sent"

@@ -20,22 +20,22 @@ from notifications.models import Settings as NotificationSettings
 from notifications.preferences import channel_for, is_paused, quiet_hours_end, settings_for
 from notifications.tasks import deliver_email
 
-E = Notification.Email
+EmailStatus = Notification.Email
 
 
 def _plan_email(user, kind: registry.Kind, channel: str, now: datetime):
     """(email_status, not_before, reason) for a new notification."""
     if channel == registry.IN_APP:
-        return E.NONE, None, ""
+        return EmailStatus.NONE, None, ""
     if channel == registry.DIGEST and not kind.mandatory:
-        return E.DIGEST, None, ""
+        return EmailStatus.DIGEST, None, ""
     if kind.mandatory:
-        return E.PENDING, None, ""
+        return EmailStatus.PENDING, None, ""
     prefs = settings_for(user)
     zone = user.zone
     if is_paused(prefs, now.astimezone(zone).date()):
-        return E.SUPPRESSED, None, f"Paused until {prefs.paused_until:%Y-%m-%d}"
-    return E.PENDING, quiet_hours_end(prefs, zone, now), ""
+        return EmailStatus.SUPPRESSED, None, f"Paused until {prefs.paused_until:%Y-%m-%d}"
+    return EmailStatus.PENDING, quiet_hours_end(prefs, zone, now), ""
 
 
 @transaction.atomic
@@ -66,7 +66,7 @@ def notify(*, recipient, kind: str, context: dict | None = None, key: str, url: 
             "email_reason": reason,
         },
     )
-    if created and status == E.PENDING and not_before is None:
+    if created and status == EmailStatus.PENDING and not_before is None:
         transaction.on_commit(lambda: deliver_email.delay(notification.pk))
     return notification
 

@@ -34,8 +34,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "id", "kind", "context", "url", "created_at", "read_at"
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for item in page:
-        item.line = item.in_app_text()
     return render(request, "notifications/notification_list.html", {"page": page})
 
 

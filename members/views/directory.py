@@ -6,6 +6,8 @@ results region and the address bar follows, so the URL always holds the search.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,7 +25,7 @@ from members.directory import (
 )
 from members.models import US_JURISDICTIONS, Connection, Profile, Term
 from members.places import search_places
-from members.privacy import TERM_KIND_FIELDS, visible_groups_for
+from members.privacy import visible_groups_for
 from members.ratelimit import browsing_limit
 
 RADIUS_CHOICES = [("10", "10 km"), ("25", "25 km"), ("50", "50 km"), ("100", "100 km")]
@@ -91,20 +93,28 @@ class DirectoryForm(forms.Form):
         return self.cleaned_data
 
 
-def _cards(page, viewer, connected_ids: list[int]) -> None:
-    """Attach to each profile what the card may show: its visible groups and its terms
-    by kind (no query: the search brought the terms, and the viewer's connections
-    were looked up for it)."""
+@dataclass(frozen=True)
+class DirectoryCard:
+    """What one result card may show: the profile, the field groups the viewer may see
+    of it, and its specialties (the only terms a card lists)."""
+
+    profile: Profile
+    visible: set[str]
+    specialties: list[Term]
+
+
+def _cards(page, viewer, connected_ids: list[int]) -> list[DirectoryCard]:
+    """The page's cards (no query: the search brought the terms, and the viewer's
+    connections were looked up for it)."""
     connected = set(connected_ids)
-    for profile in page:
-        profile.visible = visible_groups_for(
-            profile, viewer, connected=profile.user_id in connected
+    return [
+        DirectoryCard(
+            profile=profile,
+            visible=visible_groups_for(profile, viewer, connected=profile.user_id in connected),
+            specialties=[term for term in profile.chosen_terms if term.kind == Term.Kind.SPECIALTY],
         )
-        terms: dict[str, list[Term]] = {}
-        for term in profile.chosen_terms:
-            if term.kind in TERM_KIND_FIELDS:
-                terms.setdefault(TERM_KIND_FIELDS[term.kind], []).append(term)
-        profile.terms_by_field = terms
+        for profile in page
+    ]
 
 
 @require_GET
@@ -137,6 +147,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
     q = values.get("q") or ""
     page = None
+    cards: list[DirectoryCard] = []
     if not place_error:
         connected_ids = list(Connection.objects.accepted_ids_of(request.user))
         page = directory_search(
@@ -148,13 +159,14 @@ def directory(request: HttpRequest) -> HttpResponse:
             connected_ids=connected_ids,
             taxonomy=terms,
         )
-        _cards(page, request.user, connected_ids)
+        cards = _cards(page, request.user, connected_ids)
     searched = any(
         request.GET.get(name) for name in form.base_fields if name not in ("sort", "radius")
     )
     context = {
         "form": form,
         "page": page,
+        "cards": cards,
         "place": place,
         "place_error": place_error,
         "searched": searched,

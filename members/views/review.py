@@ -120,6 +120,28 @@ def _age_days(moment, now) -> int | None:
     return (now - moment).days if moment else None
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """One application in the queue, with how long it has waited."""
+
+    application: Application
+    age_days: int | None
+    waiting_long: bool
+    badge: str
+
+    @classmethod
+    def of(cls, application: Application, now) -> QueueRow:
+        age = _age_days(application.submitted_at, now)
+        return cls(
+            application=application,
+            age_days=age,
+            waiting_long=application.waiting_for_review
+            and age is not None
+            and age >= LONG_WAIT_DAYS,
+            badge=STATUS_BADGES.get(application.status, ""),
+        )
+
+
 # --- The queue ---------------------------------------------------------------------------
 
 
@@ -132,14 +154,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     rows = form.apply(_with_counts(Application.objects.select_related("user", "profession")))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for application in page:
-        application.age_days = _age_days(application.submitted_at, now)
-        application.waiting_long = (
-            application.waiting_for_review
-            and application.age_days is not None
-            and application.age_days >= LONG_WAIT_DAYS
-        )
-        application.badge = STATUS_BADGES.get(application.status, "")
+    queue_rows = [QueueRow.of(application, now) for application in page]
     summary = Application.objects.aggregate(
         waiting=Count("pk", filter=Q(status__in=[Status.SUBMITTED, Status.RESUBMITTED])),
         waiting_long=Count(
@@ -157,6 +172,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "status_label": STATUS_FILTERS[filters["status"]][0],
         "page": page,
+        "rows": queue_rows,
         "summary": summary,
         "focus_results": page_link_pressed(request),
     }
