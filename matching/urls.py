@@ -1,15 +1,15 @@
 from django.urls import path
 
-from matching import values_views, views
+from matching.views import matches, values
 
 app_name = "matching"
 
 urlpatterns = [
-    # The values questionnaire (values_views.py)
-    path("me/values/", values_views.values, name="values"),
-    path("me/values/consent/", values_views.consent, name="values_consent"),
-    path("me/values/stop/", values_views.stop, name="values_stop"),
-    # Suggestions (views.py)
-    path("matches/", views.matches, name="matches"),
-    path("matches/dismiss/<slug:handle>/", views.dismiss, name="dismiss"),
+    # The values questionnaire (views/values.py)
+    path("me/values/", values.values, name="values"),
+    path("me/values/consent/", values.consent, name="values_consent"),
+    path("me/values/stop/", values.stop, name="values_stop"),
+    # Suggestions (views/matches.py)
+    path("matches/", matches.matches, name="matches"),
+    path("matches/dismiss/<slug:handle>/", matches.dismiss, name="dismiss"),
 ]

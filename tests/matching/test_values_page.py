@@ -16,7 +16,7 @@ from matching.forms import DEALBREAKER_ON_IRRELEVANT
 from matching.models import Answer, Questionnaire, Statement
 from matching.questionnaire import load_questionnaire, read_questionnaire
 from matching.services import OLD_VERSION_MESSAGE, answer_clear, answer_save
-from matching.values_views import UNKNOWN_STATEMENT
+from matching.views.values import UNKNOWN_STATEMENT
 from members.models import User
 from tests.members.factories import MemberFactory, StaffFactory, UserFactory
 
