@@ -30,6 +30,32 @@ def test_directory_says_slow_down_after_the_limit_and_recovers(client, member, s
     assert client.get("/directory/").status_code == 200
 
 
+@pytest.mark.parametrize("page", ["directory", "profile"])
+def test_the_limit_holds_for_the_whole_minute(client, member, small_limits, clock, page):
+    """Pages opened across a minute count together: once the minute's budget is spent,
+    the member is still slowed down 59 seconds after the minute began (and told how
+    many seconds are left), and gets in again as soon as the next minute starts."""
+    start = clock[0]
+    assert start % 60 == 0  # the clock starts a minute; the window is a fixed minute
+    limit = {"directory": 3, "profile": 2}[page]
+    url = (
+        reverse("members:directory")
+        if page == "directory"
+        else reverse("members:profile", args=[MemberFactory().profile.handle])
+    )
+    client.force_login(member)
+    for n in range(limit):  # spread over the minute, not all at once
+        clock[0] = start + 20 * n
+        assert client.get(url).status_code == 200, f"refused {20 * n} s into the minute"
+    for elapsed in (40, 58.5, 59):
+        clock[0] = start + elapsed
+        slowed = client.get(url)
+        assert slowed.status_code == 429, f"let through {elapsed} s into the minute"
+        assert int(slowed["Retry-After"]) == max(1, int(60 - elapsed)), elapsed
+    clock[0] = start + 60
+    assert client.get(url).status_code == 200, "still slowed down in the next minute"
+
+
 def test_profile_views_are_limited_per_member_not_globally(client, small_limits, clock, db):
     viewer, other_viewer, owner = MemberFactory(), MemberFactory(), MemberFactory()
     url = reverse("members:profile", args=[owner.profile.handle])

@@ -2,13 +2,14 @@
 one, concurrent decisions, the two-factor rule, references, vouches, license expiry."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail, signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from members import vetting
@@ -299,39 +300,82 @@ def test_decisions_that_need_words_refuse_empty_ones(draft, reviewer, action):
         call()
 
 
+def _waiting_for_a_lock() -> int:
+    """How many other sessions on the test database wait for a lock right now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_deciding_at_once_cannot_both_win():
+    """Two staff members approve and reject the same application at the same moment:
+    one decision stands, the other is told the application was decided already, and
+    the history shows one decision.
+
+    Made deterministic: a third session holds the application's row lock until both
+    decisions are seen waiting in PostgreSQL, so both have started before either can
+    finish, on every run."""
     application = fill(vetting.application_for(UserFactory()))
     vetting.application_submit(application=application)
     first, second = with_2fa(StaffFactory()), with_2fa(StaffFactory())
-    barrier = threading.Barrier(2)
+    held, release = threading.Event(), threading.Event()
     outcomes = {}
 
-    def decide(name, reviewer, call):
-        barrier.wait()
+    def hold_the_row():
         try:
-            call(reviewer)
-            outcomes[name] = "won"
-        except vetting.IllegalTransition:
-            outcomes[name] = "lost"
+            with transaction.atomic():
+                Application.objects.select_for_update().get(pk=application.pk)
+                held.set()
+                release.wait(30)
         finally:
             connection.close()
 
-    def approve(reviewer):
-        vetting.application_approve(application=application, reviewer=reviewer)
+    def decide(name, call):
+        try:
+            call()
+            outcomes[name] = "won"
+        except vetting.IllegalTransition:
+            outcomes[name] = "lost"
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcomes[name] = repr(error)
+        finally:
+            connection.close()
 
-    def reject(reviewer):
-        vetting.application_reject(application=application, reviewer=reviewer, reason="no")
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert held.wait(10), "the row lock was never taken"
 
-    threads = [
-        threading.Thread(target=decide, args=("approve", first, approve)),
-        threading.Thread(target=decide, args=("reject", second, reject)),
+    def approve():
+        vetting.application_approve(application=application, reviewer=first)
+
+    def reject():
+        vetting.application_reject(application=application, reviewer=second, reason="no")
+
+    deciders = [
+        threading.Thread(target=decide, args=("approve", approve)),
+        threading.Thread(target=decide, args=("reject", reject)),
     ]
-    for thread in threads:
+    for thread in deciders:
         thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes.values()) == ["lost", "won"]
+    waiting = 0
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(thread.is_alive() for thread in deciders):
+            waiting = _waiting_for_a_lock()
+            if waiting >= 2:
+                break
+            time.sleep(0.01)
+    finally:
+        release.set()
+        holder.join(30)
+        for thread in deciders:
+            thread.join(30)
+    assert waiting >= 2, f"both decisions should wait for the row lock; outcomes: {outcomes}"
+    assert sorted(outcomes.values()) == ["lost", "won"], outcomes
     application.refresh_from_db()
     winner = next(name for name, outcome in outcomes.items() if outcome == "won")
     assert application.status == (S.APPROVED if winner == "approve" else S.REJECTED)

@@ -1,0 +1,198 @@
+"""Who may open each route: every route of the URLconf, found by walking it, is for
+members only unless it is on the short allow-list below.
+
+An applicant, a lapsed member and a suspended member who open a member route, by GET
+or by POST, land on their status page (/apply/), which tells them where they stand; a
+visitor is sent to log in. Staff routes answer 403 to every logged-in person who is
+not staff. A new route that forgets its decorator fails here as soon as it is in the
+URLconf, because it is treated as a member route until someone lists it below with a
+reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.resolvers import RoutePattern
+
+from members.models import User
+from tests.members.application_factories import ApplicationFactory
+from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactory
+from tests.notifications.factories import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+# Routes that are not for members only, each checked against its view.
+NOT_FOR_MEMBERS_ONLY = {
+    # Visitors get the landing page; the view itself sends non-members to /apply/.
+    "": "landing page / member home",
+    "about/": "public page",
+    "guidelines/": "public page",
+    "healthz": "load balancers' health check",
+    # The status page and the lapsed member's renewal: for those who are not members.
+    "apply/": "the status page itself",
+    "apply/renewal/": "a lapsed member sends their renewed license",
+    # Signed links from emails, opened without an account.
+    "apply/references/<str:token>/": "a reference's answer link",
+    "notifications/unsubscribe/<str:token>/": "one-click unsubscribe (RFC 8058)",
+    # An image: a plain 404 for anyone who may not see the person (test_photos.py).
+    "members/<slug:handle>/photo/<slug:token>/<int:size>/": "profile photo",
+}
+# Whole URL trees that are not ours, or only wired for local development.
+NOT_FOR_MEMBERS_ONLY_PREFIXES = {
+    "accounts/": "allauth: log in, sign up, email, two-factor",
+    "admin/": "Django's admin, behind its own staff login",
+    "dev/mail/": "local mail viewer: a 404 unless HIVE_MAIL_VIEWER is on",
+}
+# Staff only (@staff_required): 403 for everyone else who is logged in.
+STAFF_ROUTES = {
+    "review/",
+    "review/<int:application_id>/",
+    "review/<int:application_id>/decide/",
+    "review/<int:application_id>/verify-license/",
+}
+NOT_MEMBERS = ("applicant", "lapsed", "suspended")
+
+
+def all_routes() -> list[tuple[str, URLPattern]]:
+    """(route, pattern) for every URL pattern, with the prefixes of its includes."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), pattern
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def member_routes() -> list[str]:
+    return [
+        route
+        for route, _ in all_routes()
+        if route not in NOT_FOR_MEMBERS_ONLY
+        and route not in STAFF_ROUTES
+        and not route.startswith(tuple(NOT_FOR_MEMBERS_ONLY_PREFIXES))
+    ]
+
+
+@pytest.fixture
+def people():
+    member = MemberFactory()
+    return {
+        "visitor": None,
+        "applicant": ApplicantFactory(),
+        "lapsed": MemberFactory(membership_status=User.Status.LAPSED),
+        "suspended": MemberFactory(membership_status=User.Status.SUSPENDED),
+        "member": member,
+        "staff": StaffFactory(),
+        # Real objects for each URL parameter, so a view that ran before its access
+        # check would find them and answer 200, not a 404 that hides the mistake.
+        "values": {
+            "handle": MemberFactory().profile.handle,
+            "application_id": str(ApplicationFactory().pk),
+            "notification_id": str(NotificationFactory(recipient=member).pk),
+        },
+    }
+
+
+def concrete(route: str, pattern: URLPattern, values: dict) -> str:
+    """The route with each <converter:name> filled from `values`; a parameter without
+    a value fails here, so a new route gets a plausible one rather than a guess."""
+    assert isinstance(pattern.pattern, RoutePattern), f"{route}: fill in this regex route"
+    missing = set(pattern.pattern.converters) - set(values)
+    assert not missing, f"{route}: add a value for {sorted(missing)} in the people fixture"
+    url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], route)
+    assert resolve(url).route == route, f"{url} does not resolve to {route}"
+    return url
+
+
+def _client(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _takes(client: Client, url: str) -> dict[str, bool]:
+    """Which methods the route takes at all, as someone it is for sees it (405 or not)."""
+    return {method: getattr(client, method)(url).status_code != 405 for method in ("get", "post")}
+
+
+def _outcome(response) -> str:
+    if response.status_code in (301, 302):
+        return f"redirect:{response.url}"
+    return str(response.status_code)
+
+
+def test_routes_are_walked_and_the_lists_are_current():
+    """The allow-lists name only routes that exist (a renamed route must be rechecked),
+    and the walk reaches the member routes of every app."""
+    routes = {route for route, _ in all_routes()}
+    assert not set(NOT_FOR_MEMBERS_ONLY) - routes, "an allow-listed route no longer exists"
+    assert not STAFF_ROUTES - routes, "a staff route no longer exists"
+    for prefix in NOT_FOR_MEMBERS_ONLY_PREFIXES:
+        assert any(route.startswith(prefix) for route in routes), prefix
+    found = member_routes()
+    for route in ("me/profile/", "directory/", "matches/", "notifications/", "me/values/"):
+        assert route in found
+
+
+@pytest.mark.parametrize("role", [*NOT_MEMBERS, "visitor"])
+def test_member_routes_turn_away_everyone_who_is_not_a_member(people, role):
+    """Each member route, by GET and by POST (where the route takes it), sends an
+    applicant, a lapsed or a suspended member to their status page and a visitor to
+    log in: never the page, never a 404."""
+    member = _client(people["member"])
+    client = _client(people[role])
+    patterns = dict(all_routes())
+    failures = []
+    for route in member_routes():
+        url = concrete(route, patterns[route], people["values"])
+        takes = _takes(member, url)
+        assert any(takes.values()), f"{route} answers 405 to a member for GET and POST"
+        for method, taken in takes.items():
+            response = getattr(client, method)(url)
+            if response.status_code == 405 and not taken:
+                continue  # this route takes no such request from anyone
+            if role == "visitor":
+                login = reverse("account_login")
+                if response.status_code == 302 and response.url.startswith(f"{login}?next="):
+                    continue
+                expected = f"redirect:{login}?next=…"
+            else:
+                if _outcome(response) == f"redirect:{reverse('members:status')}":
+                    continue
+                expected = f"redirect:{reverse('members:status')}"
+            failures.append(f"{method.upper()} {url}: {_outcome(response)}, not {expected}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("role", [*NOT_MEMBERS, "member", "visitor"])
+def test_staff_routes_are_forbidden_to_everyone_else(people, role):
+    """Review pages answer 403 to anyone logged in who is not staff (a visitor is sent
+    to log in), by GET and by POST; staff get in."""
+    staff = _client(people["staff"])
+    client = _client(people[role])
+    patterns = dict(all_routes())
+    failures = []
+    for route in sorted(STAFF_ROUTES):
+        url = concrete(route, patterns[route], people["values"])
+        takes = _takes(staff, url)
+        assert any(takes.values()), f"{route} answers 405 to staff for GET and POST"
+        for method, taken in takes.items():
+            response = getattr(client, method)(url)
+            if response.status_code == 405 and not taken:
+                continue
+            outcome = _outcome(response)
+            if role == "visitor":
+                if outcome.startswith(f"redirect:{reverse('account_login')}?next="):
+                    continue
+            elif outcome == "403":
+                continue
+            failures.append(f"{method.upper()} {url}: {outcome}")
+    assert failures == []
