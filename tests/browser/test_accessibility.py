@@ -31,7 +31,7 @@ from tests.members.factories import ApplicantFactory, StaffFactory
 from tests.notifications.factories import NotificationFactory
 
 pytestmark = pytest.mark.browser
-S = Application.Status
+Status = Application.Status
 
 RULES = {
     "runOnly": {
@@ -71,7 +71,13 @@ def community(transactional_db):
     submitted = ApplicationFactory()
     states = {
         status: ApplicationFactory(status=status).user
-        for status in (S.SUBMITTED, S.CHANGES_REQUESTED, S.REJECTED, S.LAPSED, S.SUSPENDED)
+        for status in (
+            Status.SUBMITTED,
+            Status.CHANGES_REQUESTED,
+            Status.REJECTED,
+            Status.LAPSED,
+            Status.SUSPENDED,
+        )
     }
     return {
         "states": states,

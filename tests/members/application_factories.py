@@ -25,7 +25,7 @@ from members.models import (
 )
 from tests.members.factories import MemberFactory, UserFactory
 
-S = Application.Status
+Status = Application.Status
 VALID_NPI = "1234567893"  # the check-digit example from CMS's NPI documentation
 
 
@@ -66,7 +66,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     class Params:
         age_days = 0
         draft = factory.Trait(
-            status=S.DRAFT,
+            status=Status.DRAFT,
             submitted_at=None,
             legal_name="",
             display_name="",
@@ -84,13 +84,13 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             guidelines_accepted_at=None,
         )
         approved = factory.Trait(
-            status=S.APPROVED,
+            status=Status.APPROVED,
             user=factory.SubFactory(MemberFactory),
             decided_at=factory.LazyFunction(timezone.now),
         )
 
     user = factory.SubFactory(UserFactory)
-    status = S.SUBMITTED
+    status = Status.SUBMITTED
     legal_name = factory.Faker("name")
     display_name = factory.LazyAttribute(lambda o: o.legal_name.split(" ")[0] + " R.")
     pronouns = "she/her"
@@ -114,7 +114,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
         """Two references; pass a list of statuses, e.g. ["confirmed", "pending"]."""
         if not create:
             return
-        if self.status == S.DRAFT:
+        if self.status == Status.DRAFT:
             Reference.objects.bulk_create([Reference(application=self, position=p) for p in (1, 2)])
             return
         statuses = extracted or [Reference.Status.PENDING, Reference.Status.PENDING]
@@ -125,14 +125,14 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def history(self, create, extracted, **kwargs):
-        if not create or self.status == S.DRAFT or extracted is False:
+        if not create or self.status == Status.DRAFT or extracted is False:
             return
         ApplicationEvent.objects.create(
             application=self,
             actor=self.user,
             action="submitted",
-            from_status=S.DRAFT,
-            to_status=S.SUBMITTED,
+            from_status=Status.DRAFT,
+            to_status=Status.SUBMITTED,
             created_at=self.submitted_at,
         )
 
@@ -142,9 +142,9 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         wanted = {
-            S.APPROVED: User.Status.MEMBER,
-            S.LAPSED: User.Status.LAPSED,
-            S.SUSPENDED: User.Status.SUSPENDED,
+            Status.APPROVED: User.Status.MEMBER,
+            Status.LAPSED: User.Status.LAPSED,
+            Status.SUSPENDED: User.Status.SUSPENDED,
         }.get(self.status, User.Status.APPLICANT)
         if self.user.membership_status != wanted:
             self.user.membership_status = wanted

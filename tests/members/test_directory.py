@@ -20,7 +20,7 @@ from tests.members.factories import MemberFactory, ProfileFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 URL = reverse("members:directory")
-V = Profile.Visibility
+Visibility = Profile.Visibility
 
 
 def term(kind, slug):
@@ -108,15 +108,17 @@ def test_a_specialty_label_finds_members_who_chose_it(viewer):
 
 def test_hidden_about_text_is_not_searchable(viewer):
     listed("Shown Bio", bio="Specialised in equine therapy.")
-    listed("Hidden Bio", bio="Specialised in equine therapy.", about_visibility=V.CONNECTIONS)
+    listed(
+        "Hidden Bio", bio="Specialised in equine therapy.", about_visibility=Visibility.CONNECTIONS
+    )
     assert names(search(viewer, q="equine")) == ["Shown Bio"]
 
 
 def test_text_shown_to_connections_is_searchable_by_connections_only(viewer):
     hidden = listed(
-        "Hidden Bio", bio="Specialised in equine therapy.", about_visibility=V.CONNECTIONS
+        "Hidden Bio", bio="Specialised in equine therapy.", about_visibility=Visibility.CONNECTIONS
     )
-    listed("Private Bio", bio="Also equine therapy.", about_visibility=V.ONLY_ME)
+    listed("Private Bio", bio="Also equine therapy.", about_visibility=Visibility.ONLY_ME)
     stranger = MemberFactory()
     connect(viewer, hidden.user)
     assert names(search(viewer, q="equine")) == ["Hidden Bio"]
@@ -124,7 +126,7 @@ def test_text_shown_to_connections_is_searchable_by_connections_only(viewer):
     # Connection-only terms too, and ranking still works across both documents.
     grief = term(Term.Kind.SPECIALTY, "grief-and-loss")
     hidden.terms.set([grief])
-    hidden.practice_visibility = V.CONNECTIONS
+    hidden.practice_visibility = Visibility.CONNECTIONS
     hidden.save()
     profile_refresh_search([hidden.pk])
     listed("Grief Open", terms=[grief])
@@ -135,7 +137,7 @@ def test_text_shown_to_connections_is_searchable_by_connections_only(viewer):
 def test_a_changed_visibility_changes_what_text_finds(viewer):
     profile = listed("Changing Mind", bio="Wilderness therapy for teens.")
     assert names(search(viewer, q="wilderness")) == ["Changing Mind"]
-    profile.about_visibility = V.ONLY_ME
+    profile.about_visibility = Visibility.ONLY_ME
     profile.save()
     profile_refresh_search([profile.pk])
     connect(viewer, profile.user)
@@ -179,9 +181,9 @@ def test_filter_combinations(viewer):
 def test_a_filter_only_matches_groups_shown_to_all_members(viewer):
     anxiety = term(Term.Kind.SPECIALTY, "anxiety")
     listed("Open Practice", terms=[anxiety])
-    listed("Connections Practice", terms=[anxiety], practice_visibility=V.CONNECTIONS)
+    listed("Connections Practice", terms=[anxiety], practice_visibility=Visibility.CONNECTIONS)
     hidden_tier = listed(
-        "Hidden Tier", credential_tier=Profile.Tier.PEER, credentials_visibility=V.ONLY_ME
+        "Hidden Tier", credential_tier=Profile.Tier.PEER, credentials_visibility=Visibility.ONLY_ME
     )
     assert names(search(viewer, specialty=("anxiety",))) == ["Open Practice"]
     assert names(search(viewer, tier=Profile.Tier.PEER)) == []
@@ -196,9 +198,9 @@ def test_a_filter_matches_groups_shown_to_connections_for_connections(viewer, oa
     friend = listed(
         "Friend",
         terms=[anxiety],
-        practice_visibility=V.CONNECTIONS,
-        location_visibility=V.CONNECTIONS,
-        credentials_visibility=V.CONNECTIONS,
+        practice_visibility=Visibility.CONNECTIONS,
+        location_visibility=Visibility.CONNECTIONS,
+        credentials_visibility=Visibility.CONNECTIONS,
         credential_tier=Profile.Tier.PEER,
         telehealth_jurisdictions=["OR"],
         **near,
@@ -206,9 +208,9 @@ def test_a_filter_matches_groups_shown_to_connections_for_connections(viewer, oa
     listed(
         "Only Themselves",
         terms=[anxiety],
-        practice_visibility=V.ONLY_ME,
-        location_visibility=V.ONLY_ME,
-        credentials_visibility=V.ONLY_ME,
+        practice_visibility=Visibility.ONLY_ME,
+        location_visibility=Visibility.ONLY_ME,
+        credentials_visibility=Visibility.ONLY_ME,
         credential_tier=Profile.Tier.PEER,
         telehealth_jurisdictions=["OR"],
         **near,
@@ -224,7 +226,7 @@ def test_a_filter_matches_groups_shown_to_connections_for_connections(viewer, oa
         assert names(search(viewer, **filters)) == ["Friend"], filters
         assert names(search(stranger, **filters)) == [], filters
     # A pending request is not a connection.
-    pending = listed("Pending", terms=[anxiety], practice_visibility=V.CONNECTIONS)
+    pending = listed("Pending", terms=[anxiety], practice_visibility=Visibility.CONNECTIONS)
     Connection.for_pair(
         viewer, pending.user, status=Connection.Status.REQUESTED, requested_by=viewer
     ).save()
@@ -263,7 +265,7 @@ def test_nearest_sort_and_hidden_location(viewer, oakland):
         "Hidden Place",
         latitude=oakland.latitude,
         longitude=oakland.longitude,
-        location_visibility=V.CONNECTIONS,
+        location_visibility=Visibility.CONNECTIONS,
     )
     assert names(search(viewer, place=oakland, sort="nearest")) == ["Five", "Ten", "Twenty"]
 
@@ -300,10 +302,10 @@ def test_page_shows_only_visible_groups(member_client, member):
         headline="Secret headline",
         profession=lcsw,
         city="Oakland",
-        about_visibility=V.CONNECTIONS,
+        about_visibility=Visibility.CONNECTIONS,
     )
     connected = listed(
-        "Friend Person", headline="Friendly headline", about_visibility=V.CONNECTIONS
+        "Friend Person", headline="Friendly headline", about_visibility=Visibility.CONNECTIONS
     )
     connect(member, connected.user)
     body = member_client.get(URL).content.decode()

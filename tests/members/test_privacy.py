@@ -21,7 +21,7 @@ from members.services import NotAvailable
 from tests.members.factories import ApplicantFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-V = Profile.Visibility
+Visibility = Profile.Visibility
 
 
 @pytest.fixture
@@ -58,22 +58,22 @@ def viewers(owner):
 
 # Who sees a group with each setting; everyone else gets nothing or NotAvailable.
 SEES = {
-    V.MEMBERS: {"self", "member", "connection"},
-    V.CONNECTIONS: {"self", "connection"},
-    V.ONLY_ME: {"self"},
+    Visibility.MEMBERS: {"self", "member", "connection"},
+    Visibility.CONNECTIONS: {"self", "connection"},
+    Visibility.ONLY_ME: {"self"},
 }
 NOT_AVAILABLE = {"blocked_by_owner", "blocked_owner", "applicant", "lapsed", "anonymous", "none"}
 
 
 @pytest.mark.parametrize(
-    ("group", "setting"), list(itertools.product(sorted(FIELD_GROUPS), list(V)))
+    ("group", "setting"), list(itertools.product(sorted(FIELD_GROUPS), list(Visibility)))
 )
 def test_visibility_matrix(owner, viewers, group, setting):
     profile = owner.profile
     # The group under test has `setting`; every other group the opposite extreme, so a
     # rule leaking across groups shows up.
     for other in FIELD_GROUPS:
-        other_setting = V.ONLY_ME if setting == V.MEMBERS else V.MEMBERS
+        other_setting = Visibility.ONLY_ME if setting == Visibility.MEMBERS else Visibility.MEMBERS
         setattr(profile, f"{other}_visibility", setting if other == group else other_setting)
     profile.save()
     for name, viewer in viewers.items():
@@ -98,7 +98,7 @@ def test_defaults_show_everything_to_members(owner):
 
 
 def test_a_pending_request_is_not_a_connection(owner):
-    owner.profile.about_visibility = V.CONNECTIONS
+    owner.profile.about_visibility = Visibility.CONNECTIONS
     owner.profile.save()
     asker = MemberFactory()
     services.connection_request(sender=asker, recipient=owner)
@@ -111,7 +111,7 @@ def test_lapsed_owner_still_sees_their_own_profile():
 
 
 def test_list_variant_runs_no_query(owner, django_assert_num_queries):
-    owner.profile.practice_visibility = V.CONNECTIONS
+    owner.profile.practice_visibility = Visibility.CONNECTIONS
     owner.profile.save()
     member = MemberFactory()
     with django_assert_num_queries(0):
@@ -241,10 +241,10 @@ def test_the_demo_seed_fills_practice_details_and_privacy():
     for profile in profiles.exclude(telehealth_jurisdictions=[]):
         profile.full_clean()
     stricter = profiles.exclude(
-        about_visibility=V.MEMBERS,
-        practice_visibility=V.MEMBERS,
-        location_visibility=V.MEMBERS,
-        credentials_visibility=V.MEMBERS,
+        about_visibility=Visibility.MEMBERS,
+        practice_visibility=Visibility.MEMBERS,
+        location_visibility=Visibility.MEMBERS,
+        credentials_visibility=Visibility.MEMBERS,
     ).count()
     assert 0 < stricter < profiles.count() / 4
     assert not profiles.exclude(terms__kind=Term.Kind.LOOKING_FOR).exists()

@@ -23,7 +23,7 @@ from members.privacy import FIELD_GROUPS
 from tests.members.factories import ApplicantFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
-V = Profile.Visibility
+Visibility = Profile.Visibility
 
 # Every field, as the owner fills it in, and the text it reads as on a page (a tuple:
 # any of its forms, e.g. a code and its name). Each text is made for this test (terms
@@ -88,12 +88,12 @@ ON_CARD = {
 VIEWERS = ["self", "member", "connection", "blocked_by_owner", "blocked_owner", "applicant"]
 # Who sees a group with each setting (blocked pairs and applicants see no profile at all).
 SEES = {
-    V.MEMBERS: {"self", "member", "connection"},
-    V.CONNECTIONS: {"self", "connection"},
-    V.ONLY_ME: {"self"},
+    Visibility.MEMBERS: {"self", "member", "connection"},
+    Visibility.CONNECTIONS: {"self", "connection"},
+    Visibility.ONLY_ME: {"self"},
 }
 ABSENT = {"blocked_by_owner", "blocked_owner"}
-SETTINGS = list(itertools.product(sorted(FIELD_GROUPS), list(V)))
+SETTINGS = list(itertools.product(sorted(FIELD_GROUPS), list(Visibility)))
 
 
 def _forms(texts: str | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -189,7 +189,7 @@ def viewers(owner):
 def _set(owner, group, setting) -> dict[str, str]:
     """`group` gets `setting`, every other group the opposite extreme, so a rule leaking
     from one group into another shows up. Returns each group's setting."""
-    other = V.ONLY_ME if setting == V.MEMBERS else V.MEMBERS
+    other = Visibility.ONLY_ME if setting == Visibility.MEMBERS else Visibility.MEMBERS
     chosen = {name: (setting if name == group else other) for name in FIELD_GROUPS}
     Profile.objects.filter(user=owner).update(
         **{f"{name}_visibility": value for name, value in chosen.items()}

@@ -25,7 +25,7 @@ from notifications.models import Notification
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import MemberFactory, ProfileFactory, StaffFactory, UserFactory
 
-S = Application.Status
+Status = Application.Status
 QUEUE = "/review/"
 
 
@@ -73,10 +73,10 @@ def test_queue_shows_waiting_applications_oldest_first(staff_client):
     newest = ApplicationFactory(age_days=1)
     oldest = ApplicationFactory(age_days=5)
     middle = ApplicationFactory(age_days=3)
-    resubmitted = ApplicationFactory(age_days=2, status=S.RESUBMITTED)
+    resubmitted = ApplicationFactory(age_days=2, status=Status.RESUBMITTED)
     ApplicationFactory(draft=True)
     ApplicationFactory(approved=True, age_days=9)
-    ApplicationFactory(status=S.CHANGES_REQUESTED, age_days=8)
+    ApplicationFactory(status=Status.CHANGES_REQUESTED, age_days=8)
 
     response = staff_client.get(QUEUE)
 
@@ -137,10 +137,10 @@ def test_each_row_says_who_what_where_when_and_how_far_along(staff_client, revie
     ],
 )
 def test_status_filter(staff_client, choice, expected):
-    made = {status: ApplicationFactory(status=status, age_days=4) for status in S.values}
-    made["draft"] = Application.objects.get(status=S.DRAFT)
+    made = {status: ApplicationFactory(status=status, age_days=4) for status in Status.values}
+    made["draft"] = Application.objects.get(status=Status.DRAFT)
     made["lapsed_renewed"] = ApplicationFactory(
-        status=S.LAPSED, age_days=30, renewal_submitted_at=timezone.now() - timedelta(days=1)
+        status=Status.LAPSED, age_days=30, renewal_submitted_at=timezone.now() - timedelta(days=1)
     )
     response = staff_client.get(QUEUE, {"status": choice})
     assert set(listed(response)) == {made[name].pk for name in expected}
@@ -148,7 +148,9 @@ def test_status_filter(staff_client, choice, expected):
 
 def test_lapsed_rows_show_when_a_renewed_license_was_sent(staff_client):
     ApplicationFactory(
-        status=S.LAPSED, renewal_submitted_at=datetime(2026, 3, 4, 15, tzinfo=UTC), age_days=400
+        status=Status.LAPSED,
+        renewal_submitted_at=datetime(2026, 3, 4, 15, tzinfo=UTC),
+        age_days=400,
     )
     html = staff_client.get(QUEUE, {"status": "lapsed"}).content.decode()
     assert "Renewal sent" in html and "Mar 4" in html
@@ -213,7 +215,7 @@ def _queue_queries(client, count: int) -> int:
         application = ApplicationFactory(
             age_days=n % 9,
             references=[Reference.Status.CONFIRMED, Reference.Status.PENDING],
-            status=S.RESUBMITTED if n % 3 else S.SUBMITTED,
+            status=Status.RESUBMITTED if n % 3 else Status.SUBMITTED,
         )
         Vouch.objects.create(application=application, member=member)
     client.get(QUEUE)  # the first request of a session also records the session (allauth)
@@ -369,13 +371,13 @@ def test_history_is_shown_in_the_staff_members_time_zone(client, reviewer):
 @pytest.mark.parametrize(
     "status, buttons",
     [
-        (S.SUBMITTED, ["Approve", "Request changes", "Reject", "Suspend"]),
-        (S.RESUBMITTED, ["Approve", "Request changes", "Reject", "Suspend"]),
-        (S.CHANGES_REQUESTED, ["Suspend"]),
-        (S.APPROVED, ["Suspend"]),
-        (S.REJECTED, ["Suspend"]),
-        (S.LAPSED, ["Reinstate", "Suspend"]),
-        (S.SUSPENDED, []),
+        (Status.SUBMITTED, ["Approve", "Request changes", "Reject", "Suspend"]),
+        (Status.RESUBMITTED, ["Approve", "Request changes", "Reject", "Suspend"]),
+        (Status.CHANGES_REQUESTED, ["Suspend"]),
+        (Status.APPROVED, ["Suspend"]),
+        (Status.REJECTED, ["Suspend"]),
+        (Status.LAPSED, ["Reinstate", "Suspend"]),
+        (Status.SUSPENDED, []),
     ],
 )
 def test_only_decisions_valid_for_the_status_are_offered(staff_client, status, buttons):
@@ -418,7 +420,7 @@ def test_approve_makes_a_member_with_a_profile_and_tells_them(
         )
     assert response.status_code == 302 and response.url == detail_url(application) + "#top"
     application.refresh_from_db()
-    assert application.status == S.APPROVED and application.decided_at
+    assert application.status == Status.APPROVED and application.decided_at
     user = User.objects.get(pk=application.user_id)
     assert user.membership_status == User.Status.MEMBER and user.is_member
     assert Profile.objects.get(user=user).display_name == "Maria Reyes"
@@ -444,7 +446,7 @@ def test_request_changes_sends_the_message_and_keeps_it(
             follow=True,
         )
     application.refresh_from_db()
-    assert application.status == S.CHANGES_REQUESTED
+    assert application.status == Status.CHANGES_REQUESTED
     assert application.staff_message == message
     assert application.events.last().action == "changes_requested"
     assert len(mail.outbox) == 1 and message in mail.outbox[0].body
@@ -475,7 +477,7 @@ def test_reject_records_the_reason_and_emails_it(
             {"action": "reject", "reject-message": "We could not verify the license."},
         )
     application.refresh_from_db()
-    assert application.status == S.REJECTED
+    assert application.status == Status.REJECTED
     event = application.events.last()
     assert (event.action, event.from_status, event.to_status) == (
         "rejected",
@@ -493,14 +495,14 @@ def test_suspend_takes_an_approved_member_out(staff_client, reviewer):
         decide_url(application), {"action": "suspend", "suspend-message": "Harassment report."}
     )
     application.refresh_from_db()
-    assert application.status == S.SUSPENDED
+    assert application.status == Status.SUSPENDED
     assert User.objects.get(pk=application.user_id).membership_status == User.Status.SUSPENDED
     assert application.events.last().message == "Harassment report."
 
 
 def test_reinstating_a_lapsed_member_after_a_renewal(staff_client, reviewer):
     application = ApplicationFactory(
-        approved=True, status=S.LAPSED, renewal_submitted_at=timezone.now()
+        approved=True, status=Status.LAPSED, renewal_submitted_at=timezone.now()
     )
     page = staff_client.get(detail_url(application)).content.decode()
     assert "A renewed license is waiting" in page
@@ -508,12 +510,12 @@ def test_reinstating_a_lapsed_member_after_a_renewal(staff_client, reviewer):
     refused = staff_client.post(decide_url(application), {"action": "approve"})
     assert "Look up the renewed license before reinstating." in refused.content.decode()
     application.refresh_from_db()
-    assert application.status == S.LAPSED
+    assert application.status == Status.LAPSED
     # … then yes.
     staff_client.post(verify_url(application), {"note": "Renewed license active on the board."})
     response = staff_client.post(decide_url(application), {"action": "approve"}, follow=True)
     application.refresh_from_db()
-    assert application.status == S.APPROVED and application.renewal_submitted_at is None
+    assert application.status == Status.APPROVED and application.renewal_submitted_at is None
     assert application.events.last().action == "reinstated"
     assert "Reinstated:" in response.content.decode()
 
@@ -540,7 +542,7 @@ def test_a_reason_is_required_and_the_form_comes_back_with_the_error(staff_clien
     assert html.count("open>") == 1
     assert 'aria-invalid="true"' in html
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED and application.events.count() == events
+    assert application.status == Status.SUBMITTED and application.events.count() == events
 
 
 def test_a_decision_that_lost_the_race_says_who_won(client, reviewer, db):
@@ -561,12 +563,12 @@ def test_a_decision_that_lost_the_race_says_who_won(client, reviewer, db):
     assert "This application is already approved: Sam Colleague changed it on" in html
     assert "Your decision was not recorded." in html
     application.refresh_from_db()
-    assert application.status == S.APPROVED
+    assert application.status == Status.APPROVED
     assert not application.events.filter(action="rejected").exists()
 
 
 def test_suspending_twice_is_a_friendly_message_not_an_error(staff_client, reviewer):
-    application = ApplicationFactory(status=S.SUSPENDED)
+    application = ApplicationFactory(status=Status.SUSPENDED)
     response = staff_client.post(
         decide_url(application), {"action": "suspend", "suspend-message": "again"}, follow=True
     )
@@ -588,7 +590,7 @@ def test_staff_without_two_factor_cannot_decide_and_is_told_how_to_fix_it(client
     assert f'href="{reverse("mfa_index")}"' in html
     assert "Please fix the NPI." in html  # what they typed is kept
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Status.SUBMITTED
     assert not application.events.filter(action="changes_requested").exists()
     assert len(mail.outbox) == 0
 
@@ -661,7 +663,7 @@ def test_digest_tells_each_staff_member_once_a_day(reviewer, django_capture_on_c
 
 def test_no_digest_when_nothing_waits_more_than_two_days(reviewer):
     ApplicationFactory(age_days=1)
-    ApplicationFactory(status=S.CHANGES_REQUESTED, age_days=9)
+    ApplicationFactory(status=Status.CHANGES_REQUESTED, age_days=9)
     ApplicationFactory(draft=True)
     assert vetting.review_queue_digest() == 0
     assert not Notification.objects.filter(kind="review_queue").exists()
@@ -715,7 +717,7 @@ def test_review_urls_by_role(client, db, role, method, url):
         assert response.status_code == 200
     else:
         assert response.status_code == 302
-    decided = application.status == S.APPROVED
+    decided = application.status == Status.APPROVED
     assert decided == (role == "staff" and "decide" in path)
     verified = application.license_verified_at is not None
     assert verified == (role in ("staff", "staff_without_2fa") and "verify" in path)

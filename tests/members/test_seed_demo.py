@@ -20,7 +20,7 @@ from members.models import (
 from members.validators import validate_npi
 from members.vetting import missing_for_submission
 
-S = Application.Status
+Status = Application.Status
 
 
 def _snapshot():
@@ -116,7 +116,7 @@ def test_every_member_has_the_application_that_let_them_in(db):
     today = timezone.localdate()
     staff = User.objects.get(email=DEMO_LOGINS["staff"])
     members = User.objects.filter(membership_status=User.Status.MEMBER, is_staff=False)
-    approved = Application.objects.filter(status=S.APPROVED)
+    approved = Application.objects.filter(status=Status.APPROVED)
     assert approved.count() == members.count()
     assert not members.filter(application__isnull=True).exists()
     assert not approved.filter(license_expiry__lte=today).exists()
@@ -133,7 +133,7 @@ def test_every_member_has_the_application_that_let_them_in(db):
         "approved",
     ]
     # Lapsed members' licenses have expired; some sent a renewed one to re-verify.
-    lapsed = Application.objects.filter(status=S.LAPSED)
+    lapsed = Application.objects.filter(status=Status.LAPSED)
     assert lapsed.count() == User.objects.filter(membership_status=User.Status.LAPSED).count()
     assert lapsed.filter(renewal_submitted_at__isnull=True, license_expiry__lt=today).exists()
 
@@ -142,12 +142,12 @@ def test_a_handful_of_complete_applications_wait_for_review(db):
     result = seed_community(members=300, seed=2026)
     now = timezone.now()
     in_review = Application.objects.filter(
-        status__in=[S.SUBMITTED, S.RESUBMITTED, S.CHANGES_REQUESTED]
+        status__in=[Status.SUBMITTED, Status.RESUBMITTED, Status.CHANGES_REQUESTED]
     )
     assert 5 <= in_review.count() <= 8
-    waiting = in_review.exclude(status=S.CHANGES_REQUESTED)
+    waiting = in_review.exclude(status=Status.CHANGES_REQUESTED)
     assert result.pending_applications == waiting.count()
-    assert {S.SUBMITTED, S.RESUBMITTED, S.CHANGES_REQUESTED} == set(
+    assert {Status.SUBMITTED, Status.RESUBMITTED, Status.CHANGES_REQUESTED} == set(
         in_review.values_list("status", flat=True)
     )
     ages = [(now - a.submitted_at).days for a in waiting]
@@ -168,7 +168,7 @@ def test_a_handful_of_complete_applications_wait_for_review(db):
     assert Reference.objects.filter(
         application__in=in_review, status=Reference.Status.CONFIRMED
     ).exists()
-    asked = in_review.get(status=S.CHANGES_REQUESTED)
+    asked = in_review.get(status=Status.CHANGES_REQUESTED)
     assert asked.staff_message
     assert asked.events.filter(action="changes_requested", message=asked.staff_message).exists()
     assert Vouch.objects.filter(

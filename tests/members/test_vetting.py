@@ -25,7 +25,7 @@ from members.models import (
 from notifications.models import Notification
 from tests.members.factories import MemberFactory, StaffFactory, UserFactory
 
-S = Application.Status
+Status = Application.Status
 
 
 def with_2fa(user):
@@ -86,7 +86,7 @@ def at(application, status):
 
 def test_new_application_is_an_empty_draft_with_two_reference_slots(db):
     application = vetting.application_for(UserFactory())
-    assert application.status == S.DRAFT
+    assert application.status == Status.DRAFT
     assert list(application.references.values_list("position", flat=True)) == [1, 2]
     assert vetting.application_for(application.user).pk == application.pk
 
@@ -98,7 +98,7 @@ def test_incomplete_application_cannot_be_submitted(db):
     errors = raised.value.message_dict
     assert {"legal_name", "license_number", "accept_guidelines", "reference_1"} <= set(errors)
     application.refresh_from_db()
-    assert application.status == S.DRAFT
+    assert application.status == Status.DRAFT
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_submit_emails_each_reference_once(draft, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         vetting.application_submit(application=draft)
     draft.refresh_from_db()
-    assert draft.status == S.SUBMITTED and draft.submitted_at
+    assert draft.status == Status.SUBMITTED and draft.submitted_at
     assert sorted(m.to[0] for m in mail.outbox) == ["ref.one@example.org", "ref.two@example.org"]
     assert all("/apply/references/" in m.body for m in mail.outbox)
     # Sending again (a retried task) sends nothing more.
@@ -150,17 +150,19 @@ def test_full_happy_path_with_changes_requested(
             application=draft, reviewer=reviewer, message="Please add your NPI."
         )
     draft.refresh_from_db()
-    assert draft.status == S.CHANGES_REQUESTED and draft.staff_message == "Please add your NPI."
+    assert (
+        draft.status == Status.CHANGES_REQUESTED and draft.staff_message == "Please add your NPI."
+    )
     assert draft.is_editable
     vetting.application_submit(application=draft)
     draft.refresh_from_db()
-    assert draft.status == S.RESUBMITTED
+    assert draft.status == Status.RESUBMITTED
     with django_capture_on_commit_callbacks(execute=True):
         vetting.application_approve(application=draft, reviewer=reviewer, note="Welcome!")
     draft.refresh_from_db()
     user = draft.user
     user.refresh_from_db()
-    assert draft.status == S.APPROVED and user.membership_status == User.Status.MEMBER
+    assert draft.status == Status.APPROVED and user.membership_status == User.Status.MEMBER
     profile = Profile.objects.get(user=user)
     assert profile.display_name == "Maria Reyes" and profile.handle == "maria-reyes"
     actions = list(draft.events.values_list("action", "actor_id"))
@@ -182,7 +184,7 @@ def test_reject_records_the_reason_for_the_applicant(draft, reviewer):
     vetting.application_submit(application=draft)
     vetting.application_reject(application=draft, reviewer=reviewer, reason="License not found.")
     draft.refresh_from_db()
-    assert draft.status == S.REJECTED and draft.staff_message == "License not found."
+    assert draft.status == Status.REJECTED and draft.staff_message == "License not found."
     assert draft.user.membership_status == User.Status.APPLICANT
     assert Notification.objects.filter(recipient=draft.user, kind="application_update").exists()
 
@@ -193,7 +195,7 @@ def test_lapse_and_reinstate(draft, reviewer):
     vetting.application_lapse(application=draft)
     draft.refresh_from_db()
     draft.user.refresh_from_db()
-    assert draft.status == S.LAPSED and draft.user.membership_status == User.Status.LAPSED
+    assert draft.status == Status.LAPSED and draft.user.membership_status == User.Status.LAPSED
     new_expiry = timezone.localdate() + timedelta(days=700)
     vetting.license_renewal_submit(
         application=draft, license_number="LCS 99999", license_expiry=new_expiry
@@ -206,7 +208,7 @@ def test_lapse_and_reinstate(draft, reviewer):
     vetting.application_approve(application=draft, reviewer=reviewer)
     draft.refresh_from_db()
     draft.user.refresh_from_db()
-    assert draft.status == S.APPROVED and draft.user.membership_status == User.Status.MEMBER
+    assert draft.status == Status.APPROVED and draft.user.membership_status == User.Status.MEMBER
     assert Profile.objects.filter(user=draft.user).count() == 1  # kept, not re-created
     assert list(draft.events.values_list("action", flat=True))[-4:] == [
         "lapsed",
@@ -216,13 +218,13 @@ def test_lapse_and_reinstate(draft, reviewer):
     ]
 
 
-@pytest.mark.parametrize("status", [s for s in S.values if s != S.SUSPENDED])
+@pytest.mark.parametrize("status", [s for s in Status.values if s != Status.SUSPENDED])
 def test_any_state_can_be_suspended(draft, reviewer, status):
     at(draft, status)
     vetting.application_suspend(application=draft, reviewer=reviewer, reason="Complaint upheld.")
     draft.refresh_from_db()
     draft.user.refresh_from_db()
-    assert draft.status == S.SUSPENDED
+    assert draft.status == Status.SUSPENDED
     assert draft.user.membership_status == User.Status.SUSPENDED
     assert draft.user.is_active  # suspension is a status; is_active is left alone
 
@@ -230,15 +232,48 @@ def test_any_state_can_be_suspended(draft, reviewer, status):
 # --- Every illegal transition ---------------------------------------------------------------
 
 ILLEGAL = {
-    "submit": {S.SUBMITTED, S.RESUBMITTED, S.APPROVED, S.REJECTED, S.LAPSED, S.SUSPENDED},
-    "request_changes": {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED, S.LAPSED,
-                        S.SUSPENDED},
-    "approve": {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED, S.SUSPENDED},
-    "reject": {S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED, S.LAPSED, S.SUSPENDED},
-    "lapse": {S.DRAFT, S.SUBMITTED, S.CHANGES_REQUESTED, S.RESUBMITTED, S.REJECTED, S.LAPSED,
-              S.SUSPENDED},
-    "suspend": {S.SUSPENDED},
-}  # fmt: skip
+    "submit": {
+        Status.SUBMITTED,
+        Status.RESUBMITTED,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.LAPSED,
+        Status.SUSPENDED,
+    },
+    "request_changes": {
+        Status.DRAFT,
+        Status.CHANGES_REQUESTED,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.LAPSED,
+        Status.SUSPENDED,
+    },
+    "approve": {
+        Status.DRAFT,
+        Status.CHANGES_REQUESTED,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.SUSPENDED,
+    },
+    "reject": {
+        Status.DRAFT,
+        Status.CHANGES_REQUESTED,
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.LAPSED,
+        Status.SUSPENDED,
+    },
+    "lapse": {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.CHANGES_REQUESTED,
+        Status.RESUBMITTED,
+        Status.REJECTED,
+        Status.LAPSED,
+        Status.SUSPENDED,
+    },
+    "suspend": {Status.SUSPENDED},
+}
 
 
 def _do(action, application, reviewer):
@@ -279,7 +314,7 @@ def test_decisions_need_staff_with_two_factor(draft):
     with pytest.raises(vetting.StaffNeedsTwoFactor):
         vetting.application_approve(application=draft, reviewer=staff_without_2fa)
     draft.refresh_from_db()
-    assert draft.status == S.SUBMITTED
+    assert draft.status == Status.SUBMITTED
 
 
 @pytest.mark.parametrize("action", ["request_changes", "reject", "suspend"])
@@ -378,7 +413,7 @@ def test_two_staff_deciding_at_once_cannot_both_win():
     assert sorted(outcomes.values()) == ["lost", "won"], outcomes
     application.refresh_from_db()
     winner = next(name for name, outcome in outcomes.items() if outcome == "won")
-    assert application.status == (S.APPROVED if winner == "approve" else S.REJECTED)
+    assert application.status == (Status.APPROVED if winner == "approve" else Status.REJECTED)
     decisions = application.events.filter(action__in=["approved", "rejected"])
     assert decisions.count() == 1
 
@@ -460,7 +495,7 @@ def test_expired_license_lapses_the_member_who_keeps_their_data(reviewer):
     assert vetting.license_expiry_check(today=today)["lapsed"] == 1
     application.refresh_from_db()
     application.user.refresh_from_db()
-    assert application.status == S.LAPSED
+    assert application.status == Status.LAPSED
     assert application.user.membership_status == User.Status.LAPSED
     assert Profile.objects.filter(user=application.user).exists()
     assert vetting.license_expiry_check(today=today)["lapsed"] == 0
@@ -492,7 +527,7 @@ def test_each_transition_starts_only_from_the_states_in_the_one_map(db):
     page are exactly those whose transitions may start from the status."""
     from members.forms.review import decisions_for
 
-    for status in S.values:
+    for status in Status.values:
         offered = {d.action for d in decisions_for(status)}
         expected = {
             action
@@ -505,5 +540,9 @@ def test_each_transition_starts_only_from_the_states_in_the_one_map(db):
             if any(vetting.can(name, status) for name in transitions)
         }
         assert offered == expected
-    assert vetting.starts_from("suspend") == frozenset(S.values) - {S.SUSPENDED}
-    assert vetting.starts_from("approve", "reinstate") == {S.SUBMITTED, S.RESUBMITTED, S.LAPSED}
+    assert vetting.starts_from("suspend") == frozenset(Status.values) - {Status.SUSPENDED}
+    assert vetting.starts_from("approve", "reinstate") == {
+        Status.SUBMITTED,
+        Status.RESUBMITTED,
+        Status.LAPSED,
+    }

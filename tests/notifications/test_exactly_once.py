@@ -23,7 +23,7 @@ from notifications.tasks import deliver_email
 from tests.members.factories import MemberFactory
 from tests.notifications.processes import SmtpSink, database_url
 
-E = Notification.Email
+EmailStatus = Notification.Email
 
 
 def notify_welcome(member, key: str):
@@ -47,7 +47,7 @@ def test_notify_twice_with_one_key_sends_one_email(db, django_capture_on_commit_
     assert len(first_callbacks) == 1  # the first call queued the email...
     assert len(second_callbacks) == 0  # ...the repeat queued nothing more
     assert len(mail.outbox) == 1
-    assert Notification.objects.get(pk=first.pk).email_status == E.SENT
+    assert Notification.objects.get(pk=first.pk).email_status == EmailStatus.SENT
 
 
 def test_delivery_task_run_twice_sends_one_email(db, django_capture_on_commit_callbacks):
@@ -62,7 +62,7 @@ def test_delivery_task_run_twice_sends_one_email(db, django_capture_on_commit_ca
 
     assert len(mail.outbox) == 1
     notification.refresh_from_db()
-    assert notification.email_status == E.SENT
+    assert notification.email_status == EmailStatus.SENT
     assert notification.email_attempts == 1
 
 
@@ -125,7 +125,7 @@ def test_two_workers_racing_for_one_notification_send_one_email(workers, sink):
     assert received.rcpt_tos == [member.email]
     assert received.message["Message-ID"] == f"<notification-{pk}@testserver>"
     notification = Notification.objects.get(pk=pk)
-    assert notification.email_status == E.SENT
+    assert notification.email_status == EmailStatus.SENT
     assert notification.email_attempts == 1
     assert Notification.objects.filter(key="welcome:race").count() == 1
 
@@ -150,4 +150,4 @@ def test_two_workers_given_every_task_twice_send_each_email_once(workers, sink):
     message_ids = {r.message["Message-ID"] for r in sink.messages}
     assert message_ids == {f"<notification-{n.pk}@testserver>" for n in notifications}
     rows = Notification.objects.filter(pk__in=[n.pk for n in notifications])
-    assert {(r.email_status, r.email_attempts) for r in rows} == {(E.SENT, 1)}
+    assert {(r.email_status, r.email_attempts) for r in rows} == {(EmailStatus.SENT, 1)}

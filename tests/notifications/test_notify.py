@@ -12,7 +12,7 @@ from notifications.models import Notification, Preference
 from notifications.models import Settings as NotificationSettings
 from tests.members.factories import MemberFactory
 
-E = Notification.Email
+EmailStatus = Notification.Email
 
 
 def _notify(user, kind="welcome", key="k1", **extra):
@@ -28,7 +28,7 @@ def test_same_key_twice_gives_one_notification_and_one_email(
     assert first.pk == second.pk
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
-    assert Notification.objects.get().email_status == E.SENT
+    assert Notification.objects.get().email_status == EmailStatus.SENT
 
 
 def test_email_is_queued_only_after_commit(member, django_capture_on_commit_callbacks):
@@ -54,7 +54,11 @@ def test_delivering_twice_sends_once(member, django_capture_on_commit_callbacks)
 
 @pytest.mark.parametrize(
     "channel, status, emails",
-    [("in_app", E.NONE, 0), ("digest", E.DIGEST, 0), ("email", E.SENT, 1)],
+    [
+        ("in_app", EmailStatus.NONE, 0),
+        ("digest", EmailStatus.DIGEST, 0),
+        ("email", EmailStatus.SENT, 1),
+    ],
 )
 def test_channel_preference_decides_the_email(
     member, django_capture_on_commit_callbacks, channel, status, emails
@@ -88,7 +92,7 @@ def test_mandatory_kind_ignores_off_and_pause(member, django_capture_on_commit_c
 def test_pause_keeps_the_notification_but_not_the_email(member):
     NotificationSettings.objects.create(user=member, paused_until=date.today() + timedelta(days=3))
     notification = _notify(member)
-    assert notification.email_status == E.SUPPRESSED
+    assert notification.email_status == EmailStatus.SUPPRESSED
     assert notification.email_reason.startswith("Paused until")
     assert mail.outbox == []
 
@@ -106,7 +110,7 @@ def test_quiet_hours_hold_the_email_until_they_end(member):
     end = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
     NotificationSettings.objects.create(user=member, quiet_start=start, quiet_end=end)
     notification = _notify(member)
-    assert notification.email_status == E.PENDING
+    assert notification.email_status == EmailStatus.PENDING
     assert notification.email_not_before > timezone.now() + timedelta(minutes=100)
     assert delivery.email_deliver(notification_id=notification.pk) == "skipped"
     assert mail.outbox == []
@@ -145,7 +149,7 @@ def test_smtp_failure_is_recorded_and_retried_with_backoff(member, monkeypatch):
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
     assert delivery.email_deliver(notification_id=notification.pk) == "retry"
     notification.refresh_from_db()
-    assert notification.email_status == E.PENDING
+    assert notification.email_status == EmailStatus.PENDING
     assert "mail server down" in notification.email_reason
     assert notification.email_not_before > timezone.now()
     monkeypatch.undo()
@@ -155,7 +159,7 @@ def test_smtp_failure_is_recorded_and_retried_with_backoff(member, monkeypatch):
     )
     assert tasks.sweep() == {"revived": 0, "queued": 1}
     notification.refresh_from_db()
-    assert notification.email_status == E.SENT
+    assert notification.email_status == EmailStatus.SENT
     assert len(mail.outbox) == 1
 
 
@@ -166,14 +170,14 @@ def test_gives_up_after_max_attempts(member, monkeypatch):
         "django.core.mail.EmailMessage.send", lambda *a, **k: (_ for _ in ()).throw(OSError("x"))
     )
     assert delivery.email_deliver(notification_id=notification.pk) == "failed"
-    assert Notification.objects.get(pk=notification.pk).email_status == E.FAILED
+    assert Notification.objects.get(pk=notification.pk).email_status == EmailStatus.FAILED
 
 
 def test_sweep_revives_interrupted_sends_only_after_the_lease(member, settings):
     notification = _notify(member)
     claimed = timezone.now() - timedelta(seconds=settings.NOTIFICATIONS_SEND_LEASE_SECONDS - 30)
     Notification.objects.filter(pk=notification.pk).update(
-        email_status=E.SENDING, email_claimed_at=claimed
+        email_status=EmailStatus.SENDING, email_claimed_at=claimed
     )
     assert tasks.sweep()["revived"] == 0  # the sender may still be at work
     Notification.objects.filter(pk=notification.pk).update(
@@ -181,7 +185,7 @@ def test_sweep_revives_interrupted_sends_only_after_the_lease(member, settings):
     )
     assert tasks.sweep()["revived"] == 1
     notification.refresh_from_db()
-    assert notification.email_status == E.SENT
+    assert notification.email_status == EmailStatus.SENT
     assert len(mail.outbox) == 1
 
 

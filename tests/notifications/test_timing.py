@@ -18,7 +18,7 @@ from notifications.preferences import quiet_hours_end
 from tests.members.factories import MemberFactory
 
 NY = ZoneInfo("America/New_York")
-E = Notification.Email
+EmailStatus = Notification.Email
 
 
 def utc(*args) -> datetime:
@@ -109,7 +109,7 @@ def _digest_items(user, n=2):
 def test_digest_is_sent_once_per_period_with_every_item(new_yorker):
     new_yorker.notification_prefs.create(kind="welcome", channel="digest")
     items = _digest_items(new_yorker)
-    assert {i.email_status for i in items} == {E.DIGEST}
+    assert {i.email_status for i in items} == {EmailStatus.DIGEST}
     assert digests.digest_deliver(user_id=new_yorker.pk, period="2026-11-02") == "sent"
     assert digests.digest_deliver(user_id=new_yorker.pk, period="2026-11-02") == "skipped"
     assert len(mail.outbox) == 1
@@ -117,7 +117,9 @@ def test_digest_is_sent_once_per_period_with_every_item(new_yorker):
     assert message.subject == "[Hive] Your Hive digest (2)"
     assert message.body.count("Welcome to Hive") == 2
     assert "EST" in message.body or "EDT" in message.body  # the member's zone
-    assert set(Notification.objects.values_list("email_status", flat=True)) == {E.DIGESTED}
+    assert set(Notification.objects.values_list("email_status", flat=True)) == {
+        EmailStatus.DIGESTED
+    }
     assert DigestEmail.objects.get().count == 2
 
 

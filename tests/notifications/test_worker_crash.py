@@ -22,7 +22,7 @@ from notifications.tasks import sweep
 from tests.members.factories import MemberFactory
 from tests.notifications.processes import SmtpSink, WorkerPool, tasks_to_queue
 
-E = Notification.Email
+EmailStatus = Notification.Email
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def start_stuck_send(workers: WorkerPool, sink: SmtpSink) -> Notification:
     notification = notify(recipient=member, kind="welcome", key="welcome:crash", url="/apply/")
     sink.wait(lambda s: s.stalled == 1, timeout=30, what="the worker to be mid-send")
     notification.refresh_from_db()
-    assert notification.email_status == E.SENDING
+    assert notification.email_status == EmailStatus.SENDING
     assert notification.email_attempts == 1
     return notification
 
@@ -47,7 +47,7 @@ def assert_nothing_delivered(sink: SmtpSink, notification: Notification) -> None
     sink.wait(lambda s: s.aborted == 1, timeout=10, what="the sink to see the sender go")
     assert sink.messages == []
     notification.refresh_from_db()
-    assert notification.email_status == E.SENDING  # stuck: nobody will finish it
+    assert notification.email_status == EmailStatus.SENDING  # stuck: nobody will finish it
 
 
 def sweep_and_deliver(workers: WorkerPool, sink: SmtpSink, settings, notification, queue):
@@ -69,7 +69,7 @@ def sweep_and_deliver(workers: WorkerPool, sink: SmtpSink, settings, notificatio
 
     def sent() -> bool:
         notification.refresh_from_db()
-        return notification.email_status == E.SENT
+        return notification.email_status == EmailStatus.SENT
 
     workers.wait_until(sent, what="the re-queued email to be sent")
     assert len(sink.messages) == 1
@@ -117,7 +117,7 @@ def test_pool_process_killed_mid_send_redelivered_task_skips(workers, sink, sett
     assert worker.count(": 'skipped'") == 1
     assert "WorkerLostError" in worker.log()
     notification.refresh_from_db()
-    assert notification.email_status == E.SENDING
+    assert notification.email_status == EmailStatus.SENDING
 
     sweep_and_deliver(workers, sink, settings, notification, workers.queue)
     assert worker.count(": 'sent'") == 1
