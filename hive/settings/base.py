@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "members",
     "notifications",
     "matching",
+    "messaging",
     "groups",
     "events",
 ]
