@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from members import data_rights, services, vetting
+from members import erasure, exports, services, vetting
 
 
 @shared_task(name="members.license_expiry_check")
@@ -22,14 +22,14 @@ def two_factor_reminders() -> int:
 
 @shared_task(name="members.build_data_export")
 def build_data_export(export_id: str) -> str:
-    return data_rights.data_export_build(export_id=export_id)
+    return exports.data_export_build(export_id=export_id)
 
 
 @shared_task(name="members.expire_data_exports")
 def expire_data_exports() -> int:
-    return data_rights.data_exports_expire()
+    return exports.data_exports_expire()
 
 
 @shared_task(name="members.erase_due_accounts")
 def erase_due_accounts() -> int:
-    return data_rights.accounts_erase_due()
+    return erasure.accounts_erase_due()
