@@ -49,7 +49,7 @@ def test_member_downloads_their_data_and_deletes_their_account(
     # 1. The data download, after confirming the password.
     sign_in(page, robin.email)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    page.get_by_text("Me", exact=True).click()
+    page.locator("summary.menu-toggle").click()
     page.get_by_role("link", name="Your data").click()
     expect(page.get_by_role("heading", name="Download your data", level=1)).to_be_visible()
     page.get_by_role("button", name="Prepare my data").click()
@@ -77,7 +77,9 @@ def test_member_downloads_their_data_and_deletes_their_account(
     page.get_by_label("Type “delete my account” to confirm").fill("delete my account")
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("Your account is closed and will be erased on")).to_be_visible()
-    expect(page.get_by_role("link", name="Log in")).to_be_visible()  # signed out
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")
+    ).to_be_visible()  # signed out
 
     # 3. Signing in during the grace period: the offer to cancel.
     sign_in(page, robin.email)
@@ -87,7 +89,9 @@ def test_member_downloads_their_data_and_deletes_their_account(
     page.goto("/directory/")
     expect(page.get_by_role("heading", name="Your account is closing")).to_be_visible()
     page.get_by_role("main").get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")
+    ).to_be_visible()
 
     # 4. After the grace period: erased, and signing in is refused.
     later = timezone.now() + data_rights.DELETION_GRACE + timedelta(minutes=5)
