@@ -10,6 +10,17 @@ from hive import views
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Hive administration"
 
+
+def _admin_has_permission(request) -> bool:
+    """Only superusers who sign in with two-factor: the admin can change membership
+    status and staff roles, which outside it need staff with two-factor; ordinary staff
+    do their work on the review pages, where those rules are enforced."""
+    user = request.user
+    return bool(user.is_active and user.is_superuser and user.has_two_factor)
+
+
+admin.site.has_permission = _admin_has_permission
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
@@ -22,8 +33,6 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("groups.urls")),
     path("", include("events.urls")),
-    path("dev/mail/", views.dev_mail_list, name="dev_mail_list"),
-    path("dev/mail/<str:name>/", views.dev_mail_detail, name="dev_mail_detail"),
     path("admin/", admin.site.urls),
 ]
 

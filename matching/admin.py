@@ -1,12 +1,12 @@
 """Staff views of the questionnaire and of members' matching data.
 
-Answers are private to their member; staff see them only by id
-(no search on them) and cannot edit them, so the admin is for support, not browsing.
+Members' answers and dismissals are not here at all: they are private to their member,
+and nobody at Hive needs to read them.
 """
 
 from django.contrib import admin
 
-from matching.models import Answer, Dismissal, Questionnaire, Statement
+from matching.models import Questionnaire, Statement
 
 
 class StatementInline(admin.TabularInline):
@@ -44,25 +44,3 @@ class StatementAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Answer)
-class AnswerAdmin(_ReadOnlyAdmin):
-    list_display = ["member", "statement", "updated_at"]
-    list_filter = ["statement__questionnaire"]
-    raw_id_fields = ["member"]
-
-
-@admin.register(Dismissal)
-class DismissalAdmin(_ReadOnlyAdmin):
-    list_display = ["member", "other", "purpose", "kind", "until"]
-    list_filter = ["purpose", "kind"]
-    raw_id_fields = ["member", "other"]

@@ -1,20 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from members.models import AuditEvent, DualRelationship, Profile, Term, User
+from members.models import AuditEvent, Profile, Term, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "membership_status", "is_active", "is_staff", "date_joined"]
+    list_display = [
+        "email",
+        "membership_status",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "deletion_requested_at",
+        "erased_at",
+    ]
     list_filter = ["membership_status", "is_active", "is_staff"]
+    readonly_fields = ["deletion_requested_at", "erased_at"]
     search_fields = ["email"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Membership", {"fields": ["membership_status", "is_active"]}),
         ("Staff", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Leaving Hive", {"fields": ["deletion_requested_at", "erased_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
@@ -55,16 +65,5 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(DualRelationship)
-class DualRelationshipAdmin(admin.ModelAdmin):
-    """Private to the member who declared it: staff see it by id for support, and can
-    neither search, edit nor add one."""
-
-    list_display = ["member", "other", "kind", "created_at"]
-    raw_id_fields = ["member", "other"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+# Not here on purpose: dual relationships, values answers and dismissals. They are
+# private to the member who declared them, and nobody at Hive needs to read them.

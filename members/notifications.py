@@ -85,3 +85,11 @@ register(
         default_channel=IN_APP,
     )
 )
+register(
+    Kind(
+        name="data_export_ready",
+        label="Your data download",
+        description="When the copy of your data you asked for is ready to download.",
+        mandatory=True,  # only ever sent because the member asked for it
+    )
+)

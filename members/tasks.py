@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from members import services, vetting
+from members import erasure, exports, services, vetting
 
 
 @shared_task(name="members.license_expiry_check")
@@ -18,3 +18,18 @@ def review_queue_digest() -> int:
 @shared_task(name="members.two_factor_reminders")
 def two_factor_reminders() -> int:
     return services.two_factor_reminders_send()
+
+
+@shared_task(name="members.build_data_export")
+def build_data_export(export_id: str) -> str:
+    return exports.data_export_build(export_id=export_id)
+
+
+@shared_task(name="members.expire_data_exports")
+def expire_data_exports() -> int:
+    return exports.data_exports_expire()
+
+
+@shared_task(name="members.erase_due_accounts")
+def erase_due_accounts() -> int:
+    return erasure.accounts_erase_due()

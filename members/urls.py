@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members.views import applications, directory, photos, places, profiles, review
+from members.views import applications, audit, data, directory, photos, places, profiles, review
 
 app_name = "members"
 
@@ -20,6 +20,7 @@ urlpatterns = [
         review.verify_license,
         name="review_verify_license",
     ),
+    path("review/audit/", audit.audit_log, name="audit_log"),
     path("directory/", directory.directory, name="directory"),
     # Profiles, privacy and connections (profiles.py)
     path("members/<slug:handle>/", profiles.profile_detail, name="profile"),
@@ -38,4 +39,9 @@ urlpatterns = [
     path("me/profile/photo/remove/", photos.photo_remove, name="photo_remove"),
     path("me/privacy/", profiles.privacy, name="privacy"),
     path("me/connections/", profiles.connections, name="connections"),
+    # A member's own data (data.py)
+    path("me/data/", data.data_export, name="data_export"),
+    path("me/data/<uuid:export_id>/", data.data_export_download, name="data_export_download"),
+    path("me/delete/", data.account_delete, name="account_delete"),
+    path("me/delete/cancel/", data.deletion_pending, name="deletion_pending"),
 ]

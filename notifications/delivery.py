@@ -169,6 +169,10 @@ def _suppression_reason(row: Notification, kind: registry.Kind | None, now: date
         return "The account is deactivated."
     if kind.mandatory:
         return ""
+    # A member who asked to delete their account gets only what they must (security,
+    # their data download), not news of a community they left.
+    if getattr(user, "deletion_requested_at", None) is not None:
+        return "The account is closing."
     prefs = settings_for(user)
     if is_paused(prefs, now.astimezone(user.zone).date()):
         return f"Paused until {prefs.paused_until:%Y-%m-%d}"

@@ -202,6 +202,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("HIVE_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.accounts.SignupExtraForm"
+# The same cost for a new and a taken address (members/forms/signup.py).
+ACCOUNT_FORMS = {"signup": "members.forms.signup.SignupForm"}
 # allauth's rate limits count in the cache, which is Redis: limits hold across every web
 # process. Behind N proxies, set ALLAUTH_TRUSTED_PROXY_COUNT so the client's address is
 # read from X-Forwarded-For rather than the proxy's.
@@ -292,6 +294,16 @@ CELERY_BEAT_SCHEDULE = {
     "review-queue-digest": {
         "task": "members.review_queue_digest",
         "schedule": crontab(hour=14, minute=0),
+    },
+    # Members who asked to leave, once their grace period is over (members/data_rights.py).
+    "erase-due-accounts": {
+        "task": "members.erase_due_accounts",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    # Export files nobody downloaded within their 48 hours.
+    "expire-data-exports": {
+        "task": "members.expire_data_exports",
+        "schedule": crontab(minute=40),
     },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",

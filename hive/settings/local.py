@@ -18,3 +18,5 @@ CELERY_BROKER_URL = REDIS_URL
 EMAIL_BACKEND = "hive.mail.FileMailBackend"
 EMAIL_FILE_PATH = env.path("HIVE_MAIL_DIR", default=str(VAR_DIR / "mail"))
 HIVE_MAIL_VIEWER = True
+# …listed at /dev/mail/, a route that exists only here, for loopback clients only.
+ROOT_URLCONF = "hive.urls_local"

@@ -7,12 +7,14 @@
 - applications.py: Application, Reference, Vouch, ApplicationEvent, GUIDELINES_VERSION.
 - connections.py: Connection, Block, DualRelationship, their querysets, `blocked_between`,
   `may_introduce`.
+- exports.py: DataExport (a member's download of their data).
 
 Everything is re-exported here, so code and migrations import from `members.models`.
 """
 
 from hive.guidelines import GUIDELINES_VERSION  # what applications accept
 from members.models.accounts import (
+    FORMER_MEMBER,
     AuditEvent,
     User,
     UserManager,
@@ -36,6 +38,7 @@ from members.models.connections import (
     may_introduce,
     never_introduced_ids,
 )
+from members.models.exports import DataExport
 from members.models.profiles import (
     RESERVED_HANDLES,
     US_JURISDICTIONS,
@@ -48,6 +51,7 @@ from members.models.profiles import (
 )
 
 __all__ = [
+    "FORMER_MEMBER",
     "GUIDELINES_VERSION",
     "RESERVED_HANDLES",
     "US_JURISDICTIONS",
@@ -58,6 +62,7 @@ __all__ = [
     "BlockQuerySet",
     "Connection",
     "ConnectionQuerySet",
+    "DataExport",
     "DualRelationship",
     "DualRelationshipQuerySet",
     "HandleRedirect",

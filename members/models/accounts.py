@@ -21,16 +21,26 @@ from hive.timezones import validate_timezone
 from members.models.connections import no_dual_relationship_with, not_blocked_with
 
 MEMBER_STATUS = "member"
+# How an erased account is named wherever others still hold something of theirs.
+FORMER_MEMBER = "former member"
 
 
 def good_standing_q(path: str = "") -> models.Q:
     """The rule "member in good standing" as a filter, for the user at `path` ("" for
-    User itself, "user__" from a profile, …): approved, and the account not locked.
+    User itself, "user__" from a profile, …): approved, the account not locked, and no
+    deletion asked for (a member leaving disappears from everywhere at once, while the
+    grace period lets them change their mind).
 
     `User.is_member` is the same rule for one loaded user; the two sit side by side here
     and tests/members/test_access.py checks they agree. Nowhere else spells it out.
     """
-    return models.Q(**{f"{path}membership_status": MEMBER_STATUS, f"{path}is_active": True})
+    return models.Q(
+        **{
+            f"{path}membership_status": MEMBER_STATUS,
+            f"{path}is_active": True,
+            f"{path}deletion_requested_at__isnull": True,
+        }
+    )
 
 
 class UserQuerySet(models.QuerySet):
@@ -115,6 +125,13 @@ class User(AbstractUser):
     # IANA name, e.g. "America/Chicago". Taken from the browser at sign-up; every time
     # shown to this person (pages, emails, calendar files) is converted to it.
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Leaving Hive (members/data_rights.py): set when the member asks to delete their
+    # account, which takes them out of good standing at once; cleared if they cancel
+    # within the grace period. `erased_at` is set when their data was erased: the row
+    # stays as an anonymous tombstone (no email, no password, inactive) so that what
+    # others hold (messages, group notes) still points somewhere: "former member".
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -154,7 +171,17 @@ class User(AbstractUser):
     def is_member(self) -> bool:
         """True for an approved member in good standing: the only people who see the
         community. The one-object form of `good_standing_q()` (keep the two alike)."""
-        return self.is_active and self.membership_status == MEMBER_STATUS
+        return (
+            self.is_active
+            and self.membership_status == MEMBER_STATUS
+            and self.deletion_requested_at is None
+        )
+
+    @property
+    def is_erased(self) -> bool:
+        """The account was deleted: this row is a tombstone that stands for "former
+        member" wherever others still hold something it wrote."""
+        return self.erased_at is not None
 
     @property
     def has_two_factor(self) -> bool:
@@ -195,6 +222,11 @@ class AuditEvent(models.Model):
         MFA_FAILED = "mfa_failed", "Wrong two-factor code"
         APPLICATION_DECIDED = "application_decided", "Application decided"
         SUSPENDED = "suspended", "Account suspended"
+        EXPORT_REQUESTED = "export_requested", "Data export requested"
+        EXPORT_DOWNLOADED = "export_downloaded", "Data export downloaded"
+        DELETION_REQUESTED = "deletion_requested", "Account deletion requested"
+        DELETION_CANCELLED = "deletion_cancelled", "Account deletion cancelled"
+        ACCOUNT_ERASED = "account_erased", "Account erased"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

@@ -136,6 +136,12 @@ def status(request: HttpRequest) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("home"))
         return redirect("home")
+    if user.deletion_requested_at is not None:
+        # Leaving Hive: where everyone who is not a member lands, they are offered to
+        # cancel the deletion (members/views/data.py).
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("members:deletion_pending"))
+        return redirect("members:deletion_pending")
     if user.membership_status == User.Status.SUSPENDED:
         application = Application.objects.filter(user=user).first()
     else:

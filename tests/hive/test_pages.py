@@ -47,9 +47,15 @@ def test_navigation_for_member(member_client):
 
 
 def test_navigation_for_staff(client, staff):
+    """Staff get the review pages and the audit log; the admin link is for superusers
+    only (the admin itself admits only superusers with two-factor)."""
     client.force_login(staff)
     nav = _nav(client.get("/").content.decode())
-    assert "Admin" in nav
+    assert "Review" in nav and "Audit log" in nav
+    assert "Admin" not in nav
+    staff.is_superuser = True
+    staff.save(update_fields=["is_superuser"])
+    assert "Admin" in _nav(client.get("/").content.decode())
 
 
 def test_member_home_nudges_towards_two_factor(member_client):

@@ -20,7 +20,12 @@ from django.urls.resolvers import RoutePattern
 
 from members.models import User
 from tests.members.application_factories import ApplicationFactory
-from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactory
+from tests.members.factories import (
+    ApplicantFactory,
+    DataExportFactory,
+    MemberFactory,
+    StaffFactory,
+)
 from tests.notifications.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +45,14 @@ NOT_FOR_MEMBERS_ONLY = {
     "notifications/unsubscribe/<str:token>/": "one-click unsubscribe (RFC 8058)",
     # An image: a plain 404 for anyone who may not see the person (test_photos.py).
     "members/<slug:handle>/photo/<slug:token>/<int:size>/": "profile photo",
+    # A member who asked to delete their account is no longer a member: signing in
+    # during the grace period brings them here to cancel (test_account_deletion.py).
+    "me/delete/cancel/": "cancel a pending account deletion",
 }
 # Whole URL trees that are not ours, or only wired for local development.
 NOT_FOR_MEMBERS_ONLY_PREFIXES = {
     "accounts/": "allauth: log in, sign up, email, two-factor",
     "admin/": "Django's admin, behind its own staff login",
-    "dev/mail/": "local mail viewer: a 404 unless HIVE_MAIL_VIEWER is on",
 }
 # Staff only (@staff_required): 403 for everyone else who is logged in.
 STAFF_ROUTES = {
@@ -53,6 +60,7 @@ STAFF_ROUTES = {
     "review/<int:application_id>/",
     "review/<int:application_id>/decide/",
     "review/<int:application_id>/verify-license/",
+    "review/audit/",
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
@@ -96,6 +104,7 @@ def people():
             "handle": MemberFactory().profile.handle,
             "application_id": str(ApplicationFactory().pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
+            "export_id": str(DataExportFactory(user=member).pk),
         },
     }
 

@@ -3,8 +3,9 @@ allauth requires before it lets anyone in."""
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from members.models import Profile, User
+from members.models import DataExport, Profile, User
 
 PASSWORD = "quiet-harbor-4821"  # noqa: S105 - test password
 
@@ -45,3 +46,16 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(MemberFactory, profile=None)
     handle = factory.Sequence(lambda n: f"member-{n}")
     display_name = factory.Faker("name")
+
+
+class DataExportFactory(factory.django.DjangoModelFactory):
+    """A ready export (no file stored: tests that download store one themselves)."""
+
+    class Meta:
+        model = DataExport
+
+    user = factory.SubFactory(MemberFactory)
+    status = DataExport.Status.READY
+    file_name = factory.Sequence(lambda n: f"data-exports/test-{n}.zip")
+    ready_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + DataExport.LIFETIME)

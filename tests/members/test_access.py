@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import User
 from tests.members.factories import MemberFactory, StaffFactory, UserFactory
@@ -76,15 +77,18 @@ def test_roles_are_derived_from_membership_status_not_is_active(db):
 
 def test_good_standing_is_one_rule_in_python_and_sql(db):
     """`User.is_member` (one loaded user) and `User.objects.in_good_standing()` (a query)
-    are the same rule: every status, active or locked, agrees in both forms."""
+    are the same rule: every status, active or locked, leaving or not, agrees in both
+    forms."""
+    now = timezone.now()
     people = [
-        UserFactory(membership_status=status, is_active=active)
+        UserFactory(membership_status=status, is_active=active, deletion_requested_at=leaving)
         for status in User.Status.values
         for active in (True, False)
+        for leaving in (None, now)
     ]
     in_sql = set(User.objects.in_good_standing().values_list("pk", flat=True))
     assert in_sql == {p.pk for p in people if p.is_member}
-    assert len(in_sql) == 1  # an approved, unlocked member, and nobody else
+    assert len(in_sql) == 1  # an approved, unlocked member not leaving, and nobody else
 
 
 def test_has_two_factor_follows_the_authenticator(db):

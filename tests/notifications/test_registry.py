@@ -22,6 +22,7 @@ KIND_ORDER = [
     "vouch_request",
     "connection_request",
     "connection_accepted",
+    "data_export_ready",
 ]
 
 
