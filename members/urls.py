@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members.views import applications, directory, photos, places, profiles, review
+from members.views import applications, calendar, directory, photos, places, profiles, review
 
 app_name = "members"
 
@@ -38,4 +38,9 @@ urlpatterns = [
     path("me/profile/photo/remove/", photos.photo_remove, name="photo_remove"),
     path("me/privacy/", profiles.privacy, name="privacy"),
     path("me/connections/", profiles.connections, name="connections"),
+    # The private calendar feed (calendar.py): settings, and the token-addressed feed
+    path("me/calendar/", calendar.calendar_settings, name="calendar_settings"),
+    path("me/calendar/regenerate/", calendar.calendar_regenerate, name="calendar_regenerate"),
+    path("me/calendar/revoke/", calendar.calendar_revoke, name="calendar_revoke"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
 ]
