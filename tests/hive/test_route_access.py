@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 
 from members.models import User
+from tests.events.factories import EventFactory
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactory
 from tests.notifications.factories import NotificationFactory
@@ -40,6 +41,11 @@ NOT_FOR_MEMBERS_ONLY = {
     "notifications/unsubscribe/<str:token>/": "one-click unsubscribe (RFC 8058)",
     # An image: a plain 404 for anyone who may not see the person (test_photos.py).
     "members/<slug:handle>/photo/<slug:token>/<int:size>/": "profile photo",
+    # Addressed by a secret, not a login: calendar apps cannot log in (a revoked or
+    # unknown token is a 404), and a licensing board checks a CE certificate by its
+    # random code (tests/events/test_certificates.py, tests/events/test_calendar.py).
+    "calendar/<str:token>.ics": "private calendar feed, by its secret token",
+    "certificates/<str:code>/": "public check of a CE certificate, by its code",
 }
 # Whole URL trees that are not ours, or only wired for local development.
 NOT_FOR_MEMBERS_ONLY_PREFIXES = {
@@ -53,6 +59,7 @@ STAFF_ROUTES = {
     "review/<int:application_id>/",
     "review/<int:application_id>/decide/",
     "review/<int:application_id>/verify-license/",
+    "events/<slug:slug>/listing/",  # staff unlist an event
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
@@ -96,6 +103,9 @@ def people():
             "handle": MemberFactory().profile.handle,
             "application_id": str(ApplicationFactory().pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
+            # A members-only event: visitors and applicants get the member-route answer
+            # (a public event's public page is tested in tests/events/test_access.py).
+            "slug": EventFactory(created_by=member).slug,
         },
     }
 
