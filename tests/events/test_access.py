@@ -46,9 +46,7 @@ def roles():
 
 def ics_text(body: str) -> str:
     """An iCalendar file's text with folded lines joined and escapes undone."""
-    return (
-        body.replace("\r\n ", "").replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n")
-    )
+    return body.replace("\r\n ", "").replace("\\,", ",").replace("\\;", ";").replace("\\n", "\n")
 
 
 def _client(user):
