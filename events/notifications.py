@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from hive.http import absolute_url
+from notifications.models import Notification
 from notifications.registry import EMAIL, Kind, register
 from notifications.services import notify
 
@@ -109,10 +110,15 @@ def promoted(*, rsvp, event):
 
 
 def reminder(*, rsvp, event, hours: int):
+    """The reminder, or None if this one was sent already (the key makes it once either
+    way; the check keeps the sweep's count honest)."""
+    key = f"event-reminder:{hours}h:{event.pk}:{rsvp.user_id}:{event.starts_at.timestamp():.0f}"
+    if Notification.objects.filter(key=key).exists():
+        return None
     return notify(
         recipient=rsvp.user,
         kind="event_reminder",
-        key=f"event-reminder:{hours}h:{event.pk}:{rsvp.user_id}:{event.starts_at.timestamp():.0f}",
+        key=key,
         context={**_event_context(event), "hours": hours},
         url=_url(event),
     )
