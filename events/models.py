@@ -353,7 +353,10 @@ class Certificate(models.Model):
     the member's license changes later."""
 
     code = models.CharField(max_length=14, unique=True, default=new_certificate_code)
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="certificates")
+    # Kept if the event goes: the facts below are what a board checks.
+    event = models.ForeignKey(
+        Event, null=True, on_delete=models.SET_NULL, related_name="certificates"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
     )
