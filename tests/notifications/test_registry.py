@@ -22,6 +22,11 @@ KIND_ORDER = [
     "vouch_request",
     "connection_request",
     "connection_accepted",
+    # events/notifications.py
+    "event_update",
+    "event_seat",
+    "event_reminder",
+    "event_followup",
 ]
 
 
