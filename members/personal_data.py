@@ -25,6 +25,7 @@ from members.models import (
     ApplicationEvent,
     AuditEvent,
     Block,
+    CalendarToken,
     Connection,
     DataExport,
     DualRelationship,
@@ -53,6 +54,7 @@ MODELS = {
     # id (pseudonymous once the email is gone); email addresses in its details go.
     AuditEvent: "keep",
     DataExport: "delete",  # with any file still stored
+    CalendarToken: "delete",  # the feed's address stops working
     EmailAddress: "delete",
     Authenticator: "delete",
     UserSession: "delete",  # each one ended first, so its session is gone too
@@ -85,6 +87,7 @@ def export_data(user: User) -> dict:
         "connections": _connections(user),
         "blocks_i_made": _blocks(user),
         "dual_relationships_i_declared": _dual_relationships(user),
+        "private_calendar_feed": CalendarToken.objects.filter(user=user).exists(),
         "vouches_i_gave": _vouches(user),
         "data_exports": [
             {"requested_at": _iso(e.requested_at), "status": e.status}
@@ -320,6 +323,7 @@ def erase_data(user: User) -> None:
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
     DualRelationship.objects.involving(user).delete()
     DataExport.objects.filter(user=user).delete()
+    CalendarToken.objects.filter(user=user).delete()
 
     addresses = {
         a.lower() for a in EmailAddress.objects.filter(user=user).values_list("email", flat=True)

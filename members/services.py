@@ -13,6 +13,7 @@ from members.directory import profile_refresh_search
 from members.models import (
     AuditEvent,
     Block,
+    CalendarToken,
     Connection,
     DualRelationship,
     HandleRedirect,
@@ -332,3 +333,20 @@ def two_factor_reminders_send() -> int:
         )
         sent += 1
     return sent
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, user: User) -> CalendarToken:
+    """Give `user` a new secret feed address; the old one (if any) stops working now."""
+    CalendarToken.objects.filter(user=user).delete()
+    token = CalendarToken(user=user)
+    token.full_clean()
+    token.save()
+    return token
+
+
+@transaction.atomic
+def calendar_token_revoke(*, user: User) -> bool:
+    """Turn `user`'s private feed off: its address answers 404 from now on."""
+    deleted, _ = CalendarToken.objects.filter(user=user).delete()
+    return bool(deleted)

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from members.views import applications, audit, data, directory, photos, places, profiles, review
+from members.views import (
+    applications,
+    audit,
+    calendar,
+    data,
+    directory,
+    photos,
+    places,
+    profiles,
+    review,
+)
 
 app_name = "members"
 
@@ -44,4 +54,9 @@ urlpatterns = [
     path("me/data/<uuid:export_id>/", data.data_export_download, name="data_export_download"),
     path("me/delete/", data.account_delete, name="account_delete"),
     path("me/delete/cancel/", data.deletion_pending, name="deletion_pending"),
+    # The private calendar feed (calendar.py): settings, and the token-addressed feed
+    path("me/calendar/", calendar.calendar_settings, name="calendar_settings"),
+    path("me/calendar/regenerate/", calendar.calendar_regenerate, name="calendar_regenerate"),
+    path("me/calendar/revoke/", calendar.calendar_revoke, name="calendar_revoke"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
 ]

@@ -309,6 +309,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hive.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Event reminders 24 h and 1 h ahead: due ones are found every 5 minutes (each is
+    # sent once, by key); follow-ups an hour or more after an event ends.
+    "event-reminders": {
+        "task": "events.send_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
+    "event-followups": {
+        "task": "events.send_followups",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@
 - profiles.py: Term (the controlled vocabularies), Profile, HandleRedirect, the handle
   and telehealth jurisdiction validators, RESERVED_HANDLES, US_JURISDICTIONS.
 - applications.py: Application, Reference, Vouch, ApplicationEvent, GUIDELINES_VERSION.
+- calendars.py: CalendarToken, the secret address of a member's calendar feed.
 - connections.py: Connection, Block, DualRelationship, their querysets, `blocked_between`,
   `may_introduce`.
 - exports.py: DataExport (a member's download of their data).
@@ -27,6 +28,7 @@ from members.models.applications import (
     Reference,
     Vouch,
 )
+from members.models.calendars import CalendarToken
 from members.models.connections import (
     Block,
     BlockQuerySet,
@@ -60,6 +62,7 @@ __all__ = [
     "AuditEvent",
     "Block",
     "BlockQuerySet",
+    "CalendarToken",
     "Connection",
     "ConnectionQuerySet",
     "DataExport",

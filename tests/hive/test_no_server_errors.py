@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from matching import services as matching_services
 from members.models import Application
+from tests.events.factories import EventFactory
 from tests.matching.people import answer, person
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import StaffFactory
@@ -27,7 +28,21 @@ pytestmark = pytest.mark.django_db
 # Not ours to test (allauth's and the admin's own views), or only wired in DEBUG.
 SKIPPED_PREFIXES = ("accounts/", "admin/", "dev/")
 # Names our views read without a form field on the page.
-EXTRA_NAMES = ("next", "page", "purpose", "kind", "statement", "action", "q", "as", "open")
+EXTRA_NAMES = (
+    "next",
+    "page",
+    "purpose",
+    "kind",
+    "statement",
+    "action",
+    "q",
+    "as",
+    "open",
+    "rsvp",
+    "undo",
+    "listed",
+    "handle",
+)
 AWKWARD = (
     "",
     "nan",  # a bare word: taken for a view name by redirect() unless checked
@@ -74,6 +89,9 @@ def people(settings):
             "token": "not-a-token",
             "size": "96",
             "name": "x",
+            # An event the member organizes: its organizer pages get the awkward input.
+            "slug": EventFactory(created_by=member, capacity=2).slug,
+            "code": "x",
         },
     }
 

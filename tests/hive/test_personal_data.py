@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
+from events import services as events_services
 from hive import personal_data
 from matching import services as matching_services
 from matching.models import Answer, Dismissal, MatchingChange, ValuesConsent
@@ -31,6 +32,7 @@ from members.models import (
     ApplicationEvent,
     AuditEvent,
     Block,
+    CalendarToken,
     Connection,
     DataExport,
     DualRelationship,
@@ -41,6 +43,7 @@ from members.models import (
 from members.vetting import vouch_create
 from notifications.models import DigestEmail, Notification, Preference, Settings
 from notifications.services import notify
+from tests.events.factories import CeWorkshopFactory, EventFactory, RsvpFactory
 from tests.matching.factories import AnswerFactory, first_statement
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import DataExportFactory, MemberFactory, StaffFactory
@@ -162,6 +165,15 @@ def world():
     Preference.objects.create(user=dana, kind="welcome", channel="in_app")
     Settings.objects.create(user=dana, digest_frequency="weekly")
     DigestEmail.objects.create(user=dana, period="2025-W01", count=2)
+
+    CalendarToken.objects.create(user=dana)
+    # Events: one she organizes (a friend going, checked in by her), one she attended
+    # and has a certificate for.
+    hers = EventFactory(created_by=dana, starts_at=timezone.now() - timedelta(hours=1))
+    RsvpFactory(event=hers, user=friend, checked_in_at=timezone.now(), checked_in_by=dana)
+    workshop = CeWorkshopFactory(starts_at=timezone.now() - timedelta(days=3))
+    RsvpFactory(event=workshop, user=dana, checked_in_at=workshop.starts_at)
+    events_services.certificate_issue(event=workshop, user=dana)
 
     # Others' own data, which must survive untouched.
     AnswerFactory(member=friend, statement=first_statement())
@@ -386,3 +398,12 @@ def test_registry_erases_files_only_after_commit(world, media):
     assert all(p.exists() for p in files)
     assert default_storage.exists(files[0].relative_to(media).as_posix())
     assert Profile.objects.filter(user=dana).exists()
+
+
+def test_export_has_her_events_rsvps_and_certificates(world):
+    data, _ = export_of(world["dana"])
+    events = data["events"]
+    assert [r["checked_in_at"] is not None for r in events["rsvps"]] == [True]
+    assert len(events["events_i_organize"]) == 1
+    assert events["certificates"][0]["approving_body"] == "NASW California Chapter"
+    assert data["members"]["private_calendar_feed"] is True

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 
 from members.models import User
+from tests.events.factories import EventFactory
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import (
     ApplicantFactory,
@@ -48,6 +49,11 @@ NOT_FOR_MEMBERS_ONLY = {
     # A member who asked to delete their account is no longer a member: signing in
     # during the grace period brings them here to cancel (test_account_deletion.py).
     "me/delete/cancel/": "cancel a pending account deletion",
+    # Addressed by a secret, not a login: calendar apps cannot log in (a revoked or
+    # unknown token is a 404), and a licensing board checks a CE certificate by its
+    # random code (tests/events/test_certificates.py, tests/events/test_calendar.py).
+    "calendar/<str:token>.ics": "private calendar feed, by its secret token",
+    "certificates/<str:code>/": "public check of a CE certificate, by its code",
 }
 # Whole URL trees that are not ours, or only wired for local development.
 NOT_FOR_MEMBERS_ONLY_PREFIXES = {
@@ -61,6 +67,7 @@ STAFF_ROUTES = {
     "review/<int:application_id>/decide/",
     "review/<int:application_id>/verify-license/",
     "review/audit/",
+    "events/<slug:slug>/listing/",  # staff unlist an event
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
@@ -105,6 +112,9 @@ def people():
             "application_id": str(ApplicationFactory().pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
             "export_id": str(DataExportFactory(user=member).pk),
+            # A members-only event: visitors and applicants get the member-route answer
+            # (a public event's public page is tested in tests/events/test_access.py).
+            "slug": EventFactory(created_by=member).slug,
         },
     }
 

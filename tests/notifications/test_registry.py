@@ -23,6 +23,11 @@ KIND_ORDER = [
     "connection_request",
     "connection_accepted",
     "data_export_ready",
+    # events/notifications.py
+    "event_update",
+    "event_seat",
+    "event_reminder",
+    "event_followup",
 ]
 
 

@@ -1,0 +1,65 @@
+"""Events in calendar files: one event's .ics (/events/<slug>/calendar.ics) and the
+events part of a member's private feed (hive.calendar gathers it).
+
+The online link and the venue notes go only into the files of members going: a
+calendar entry is as easy to forward as an email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from events.models import Event, Organizer, Rsvp
+from hive.calendar import CalendarEntry
+from hive.http import absolute_url
+
+FEED_PAST_DAYS = 90
+
+
+def event_entry(event: Event, *, with_details: bool) -> CalendarEntry:
+    """The calendar entry of `event`; `with_details` (the viewer is going) adds the
+    online link and the venue notes."""
+    lines = []
+    location = event.place_label if event.place_name else "Online"
+    if with_details:
+        if event.online_url:
+            lines.append(f"Join online: {event.online_url}")
+            location = event.online_url if not event.place_name else location
+        if event.venue_notes:
+            lines.append(f"Venue: {event.venue_notes}")
+    if event.description:
+        lines.append(event.description)
+    page = absolute_url(reverse("events:detail", args=[event.slug]))
+    lines.append(page)
+    return CalendarEntry(
+        uid=f"event-{event.pk}@hive",
+        summary=("Cancelled: " if event.is_cancelled else "") + event.title,
+        start=event.starts_at,
+        end=event.ends_at,
+        zone=event.timezone,
+        sequence=event.sequence,
+        cancelled=event.is_cancelled,
+        location=location,
+        description="\n\n".join(lines),
+        url=page,
+        updated=event.updated_at,
+    )
+
+
+def calendar_entries(user) -> Iterable[CalendarEntry]:
+    """The events `user` is going to or organizes (from 90 days ago on); details only
+    where going. One query."""
+    going = Exists(Rsvp.objects.filter(event=OuterRef("pk"), user=user, status=Rsvp.Status.GOING))
+    organizing = Exists(Organizer.objects.filter(event=OuterRef("pk"), user=user))
+    events = (
+        Event.objects.visible_to(user)
+        .filter(ends_at__gt=timezone.now() - timedelta(days=FEED_PAST_DAYS))
+        .annotate(is_going=going, is_organizing=organizing)
+        .filter(Q(is_going=True) | Q(is_organizing=True))
+    )
+    return [event_entry(event, with_details=event.is_going) for event in events]
