@@ -45,6 +45,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers the message poller's "nothing new" from Redis, before sessions and users
+    # are loaded (no SQL); steps aside for every other request.
+    "messaging.live.LiveCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hive.context_processors.navigation",
                 "notifications.context_processors.unread",
+                "messaging.context_processors.messaging",
             ],
         },
     },
@@ -292,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
     "review-queue-digest": {
         "task": "members.review_queue_digest",
         "schedule": crontab(hour=14, minute=0),
+    },
+    # Members who left messages unread 15 minutes get one email listing them.
+    "messaging-unread-emails": {
+        "task": "messaging.unread_emails",
+        "schedule": crontab(minute="*/5"),
     },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",
