@@ -346,9 +346,16 @@ def _mark_read(conversation: Conversation, user: User, up_to: int) -> None:
 
 @transaction.atomic
 def conversation_mark_read(*, conversation: Conversation, user: User) -> None:
-    """`user` has seen the conversation up to its newest message."""
-    if conversation.last_message_id:
-        _mark_read(conversation, user, conversation.last_message_id)
+    """`user` has seen the conversation up to its newest message (as stored now: the
+    instance in hand may predate a message)."""
+    newest = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .values_list("last_message_id", flat=True)
+        .first()
+    )
+    if newest:
+        conversation.last_message_id = newest
+        _mark_read(conversation, user, newest)
 
 
 # --- The unread-messages email --------------------------------------------------------------
