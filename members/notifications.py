@@ -7,6 +7,7 @@ notifications/registry.py). Their order here is their order on the settings page
 - application_update, license_expiry, vouch_request: members/vetting/transitions.py
 - review_queue: members/vetting/periodic.py (staff)
 - connection_request, connection_accepted: members/services.py
+- network_quiet: members/network.py (weekly)
 """
 
 from notifications.registry import EMAIL, IN_APP, Kind, register
@@ -83,5 +84,15 @@ register(
         label="Connections accepted",
         description="When a member accepts your request to connect.",
         default_channel=IN_APP,
+    )
+)
+register(
+    Kind(
+        name="network_quiet",
+        label="Connections gone quiet",
+        description="A gentle weekly note naming important connections you have not been "
+        "in touch with for a while.",
+        default_channel=EMAIL,
+        nudge=True,
     )
 )

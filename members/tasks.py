@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from members import services, vetting
+from members import network, services, vetting
 
 
 @shared_task(name="members.license_expiry_check")
@@ -18,3 +18,8 @@ def review_queue_digest() -> int:
 @shared_task(name="members.two_factor_reminders")
 def two_factor_reminders() -> int:
     return services.two_factor_reminders_send()
+
+
+@shared_task(name="members.network_quiet_reminders")
+def network_quiet_reminders() -> int:
+    return network.network_quiet_reminders_send()

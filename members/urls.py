@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members.views import applications, directory, photos, places, profiles, review
+from members.views import applications, directory, network, photos, places, profiles, review
 
 app_name = "members"
 
@@ -38,4 +38,7 @@ urlpatterns = [
     path("me/profile/photo/remove/", photos.photo_remove, name="photo_remove"),
     path("me/privacy/", profiles.privacy, name="privacy"),
     path("me/connections/", profiles.connections, name="connections"),
+    # The network check (network.py)
+    path("network/", network.network, name="network"),
+    path("network/<slug:handle>/tag/", network.tag, name="network_tag"),
 ]

@@ -288,6 +288,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.two_factor_reminders",
         "schedule": crontab(day_of_week="tue", hour=15, minute=0),
     },
+    "network-quiet-reminders": {
+        "task": "members.network_quiet_reminders",
+        "schedule": crontab(day_of_week="thu", hour=15, minute=30),
+    },
     # 12:00 UTC: morning in the Americas, the same day everywhere in the US.
     "license-expiry-check": {
         "task": "members.license_expiry_check",
