@@ -22,6 +22,13 @@ KIND_ORDER = [
     "vouch_request",
     "connection_request",
     "connection_accepted",
+    "network_quiet",
+    # messaging
+    "message_request",
+    "message_request_accepted",
+    "messages_unread",
+    "report_handled",
+    "moderator_warning",
 ]
 
 
