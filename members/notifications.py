@@ -7,6 +7,7 @@ notifications/registry.py). Their order here is their order on the settings page
 - application_update, license_expiry, vouch_request: members/vetting/transitions.py
 - review_queue: members/vetting/periodic.py (staff)
 - connection_request, connection_accepted: members/services.py
+- network_quiet: members/network.py (weekly)
 """
 
 from notifications.registry import EMAIL, IN_APP, Kind, register
@@ -91,5 +92,15 @@ register(
         label="Your data download",
         description="When the copy of your data you asked for is ready to download.",
         mandatory=True,  # only ever sent because the member asked for it
+    )
+)
+register(
+    Kind(
+        name="network_quiet",
+        label="Connections gone quiet",
+        description="A gentle weekly note naming important connections you have not been "
+        "in touch with for a while.",
+        default_channel=EMAIL,
+        nudge=True,
     )
 )

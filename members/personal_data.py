@@ -27,6 +27,7 @@ from members.models import (
     Block,
     CalendarToken,
     Connection,
+    ConnectionTag,
     DataExport,
     DualRelationship,
     Profile,
@@ -48,6 +49,7 @@ MODELS = {
     # application's history: they stay, the actor now the tombstone, the note cleared.
     ApplicationEvent: "anonymize",
     Connection: "delete",  # both sides: a connection to nobody is nothing
+    ConnectionTag: "delete",  # their private tags (and others' tags of the connection)
     Block: "delete",  # both directions
     DualRelationship: "delete",  # those they declared, and those declared about them
     # The audit log is the security record: its rows stay under the tombstone's bare
@@ -88,6 +90,15 @@ def export_data(user: User) -> dict:
         "blocks_i_made": _blocks(user),
         "dual_relationships_i_declared": _dual_relationships(user),
         "private_calendar_feed": CalendarToken.objects.filter(user=user).exists(),
+        "connection_tags_i_made": [
+            {
+                "connection": tag.connection_id,
+                "type": tag.get_type_display(),
+                "strength": tag.strength,
+                "importance": tag.importance,
+            }
+            for tag in ConnectionTag.objects.filter(owner=user).order_by("pk")
+        ],
         "vouches_i_gave": _vouches(user),
         "data_exports": [
             {"requested_at": _iso(e.requested_at), "status": e.status}
@@ -319,6 +330,7 @@ def erase_data(user: User) -> None:
     ApplicationEvent.objects.filter(actor=user, action=ApplicationEvent.Action.VOUCHED).update(
         message=""
     )
+    ConnectionTag.objects.filter(owner=user).delete()
     Connection.objects.involving(user).delete()
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
     DualRelationship.objects.involving(user).delete()

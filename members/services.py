@@ -15,6 +15,7 @@ from members.models import (
     Block,
     CalendarToken,
     Connection,
+    ConnectionTag,
     DualRelationship,
     HandleRedirect,
     Profile,
@@ -257,6 +258,24 @@ def dual_relationship_remove(*, member: User, other: User) -> bool:
     declaration `other` made about `member` stays: it is theirs."""
     deleted, _ = DualRelationship.objects.filter(member=member, other=other).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def connection_tag_set(
+    *, owner: User, connection: Connection, type: str, strength: int, importance: int
+) -> ConnectionTag:
+    """`owner` privately tags one of their accepted connections (type, strength and
+    importance 1–5); tagging again changes it. Nobody else ever sees it."""
+    if connection.status != Connection.Status.ACCEPTED or not connection.involves(owner):
+        raise NotAllowed("You can tag only your own connections.")
+    tag = ConnectionTag.objects.filter(owner=owner, connection=connection).first() or ConnectionTag(
+        owner=owner, connection=connection
+    )
+    tag.type, tag.strength, tag.importance = type, strength, importance
+    tag.updated_at = timezone.now()
+    tag.full_clean()
+    tag.save()
+    return tag
 
 
 # --- Profiles ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from members import erasure, exports, services, vetting
+from members import erasure, exports, network, services, vetting
 
 
 @shared_task(name="members.license_expiry_check")
@@ -33,3 +33,8 @@ def expire_data_exports() -> int:
 @shared_task(name="members.erase_due_accounts")
 def erase_due_accounts() -> int:
     return erasure.accounts_erase_due()
+
+
+@shared_task(name="members.network_quiet_reminders")
+def network_quiet_reminders() -> int:
+    return network.network_quiet_reminders_send()

@@ -6,6 +6,7 @@ from members.views import (
     calendar,
     data,
     directory,
+    network,
     photos,
     places,
     profiles,
@@ -59,4 +60,7 @@ urlpatterns = [
     path("me/calendar/regenerate/", calendar.calendar_regenerate, name="calendar_regenerate"),
     path("me/calendar/revoke/", calendar.calendar_revoke, name="calendar_revoke"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    # The network check (network.py)
+    path("network/", network.network, name="network"),
+    path("network/<slug:handle>/tag/", network.tag, name="network_tag"),
 ]

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers the message poller's "nothing new" from Redis, before sessions and users
+    # are loaded (no SQL); steps aside for every other request.
+    "messaging.live.LiveCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hive.context_processors.navigation",
                 "notifications.context_processors.unread",
+                "messaging.context_processors.messaging",
             ],
         },
     },
@@ -286,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.two_factor_reminders",
         "schedule": crontab(day_of_week="tue", hour=15, minute=0),
     },
+    "network-quiet-reminders": {
+        "task": "members.network_quiet_reminders",
+        "schedule": crontab(day_of_week="thu", hour=15, minute=30),
+    },
     # 12:00 UTC: morning in the Americas, the same day everywhere in the US.
     "license-expiry-check": {
         "task": "members.license_expiry_check",
@@ -304,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
     "expire-data-exports": {
         "task": "members.expire_data_exports",
         "schedule": crontab(minute=40),
+    },
+    # Members who left messages unread 15 minutes get one email listing them.
+    "messaging-unread-emails": {
+        "task": "messaging.unread_emails",
+        "schedule": crontab(minute="*/5"),
     },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",

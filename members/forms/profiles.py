@@ -6,7 +6,7 @@ from django import forms
 
 from hive.widgets import QuickCheckboxSelectMultiple
 from members import markdown, photos
-from members.models import US_JURISDICTIONS, Connection, Profile, Term
+from members.models import US_JURISDICTIONS, Connection, ConnectionTag, Profile, Term
 from members.privacy import TERM_KIND_FIELDS
 
 
@@ -169,4 +169,19 @@ class ConnectForm(forms.Form):
         max_length=Connection._meta.get_field("note").max_length,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+SCORES = [(n, str(n)) for n in range(1, 6)]
+
+
+class ConnectionTagForm(forms.Form):
+    """A private tag on one connection (/network/)."""
+
+    type = forms.ChoiceField(label="Kind of tie", choices=ConnectionTag.Type.choices)
+    strength = forms.TypedChoiceField(
+        label="Strength (1 weak – 5 strong)", choices=SCORES, coerce=int, initial=3
+    )
+    importance = forms.TypedChoiceField(
+        label="Importance to you (1 – 5)", choices=SCORES, coerce=int, initial=3
     )

@@ -227,6 +227,11 @@ class AuditEvent(models.Model):
         DELETION_REQUESTED = "deletion_requested", "Account deletion requested"
         DELETION_CANCELLED = "deletion_cancelled", "Account deletion cancelled"
         ACCOUNT_ERASED = "account_erased", "Account erased"
+        # Moderators acting on members' reports (messaging).
+        REPORT_DISMISSED = "report_dismissed", "Report dismissed"
+        MEMBER_WARNED = "member_warned", "Member warned by moderators"
+        MESSAGE_REMOVED = "message_removed", "Message removed by moderators"
+        REPORT_SUSPENDED = "report_suspended", "Report closed by a suspension"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

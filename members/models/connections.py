@@ -112,6 +112,46 @@ class Connection(models.Model):
         return self.user_b_id if _pk(user) == self.user_a_id else self.user_a_id
 
 
+class ConnectionTag(models.Model):
+    """`owner`'s private view of one of their connections: what kind of tie it is, how
+    strong it is and how much it matters to them (1–5). Nobody else ever sees it, not
+    even the other person; each side of a connection tags it for themself. Removing
+    the connection removes its tags."""
+
+    class Type(models.TextChoices):
+        PEER_CONSULTATION = "peer_consultation", "Peer consultation"
+        MENTOR = "mentor", "Mentor"
+        MENTEE = "mentee", "Mentee"
+        INTERDISCIPLINARY = "interdisciplinary", "Interdisciplinary"
+        LEARNING_COMMUNITY = "learning_community", "Learning community"
+        REFERRAL_PARTNER = "referral_partner", "Referral partner"
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="connection_tags")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="tags")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    strength = models.PositiveSmallIntegerField(default=3)
+    importance = models.PositiveSmallIntegerField(default=3)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "connection"],
+                name="%(app_label)s_%(class)s_once_per_owner",
+                violation_error_message="You have already tagged this connection.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(strength__gte=1, strength__lte=5)
+                & models.Q(importance__gte=1, importance__lte=5),
+                name="%(app_label)s_%(class)s_scores_1_to_5",
+                violation_error_message="Strength and importance go from 1 to 5.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.connection_id} ({self.type})"
+
+
 class BlockQuerySet(models.QuerySet):
     def between(self, a, b) -> BlockQuerySet:
         """Blocks between two people in either direction. `b` may be an OuterRef."""

@@ -92,7 +92,31 @@ def people(settings):
             # An event the member organizes: its organizer pages get the awkward input.
             "slug": EventFactory(created_by=member, capacity=2).slug,
             "code": "x",
+            **_messaging_values(member, other),
         },
+    }
+
+
+def _messaging_values(member, other) -> dict:
+    """A real conversation between the member and another, a message of the other's
+    (so the member may report it), a request to the member and an open report."""
+    from messaging import services as messaging_services
+    from tests.messaging.factories import ReportFactory, connect
+
+    connect(member, other)
+    conversation = messaging_services.conversation_open(sender=other, recipient=member)
+    message = messaging_services.message_send(sender=other, conversation=conversation, body="hi")
+    request = messaging_services.message_request_send(
+        sender=person("Rita Requester", place="oakland"),
+        recipient=member,
+        purpose="coffee",
+        body="hello",
+    )
+    return {
+        "conversation_id": str(conversation.pk),
+        "message_id": str(message.pk),
+        "request_id": str(request.pk),
+        "report_id": str(ReportFactory(reported=other, message=message).pk),
     }
 
 

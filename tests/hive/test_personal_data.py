@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from events import services as events_services
@@ -41,6 +42,7 @@ from members.models import (
     Vouch,
 )
 from members.vetting import vouch_create
+from messaging import services as messaging_services
 from notifications.models import DigestEmail, Notification, Preference, Settings
 from notifications.services import notify
 from tests.events.factories import CeWorkshopFactory, EventFactory, RsvpFactory
@@ -120,6 +122,7 @@ def world():
     friend = MemberFactory()
     Profile.objects.filter(user=friend).update(handle="friend-stays")
     other = MemberFactory()
+    applicant_member = MemberFactory()
     applicant = ApplicationFactory().user
     staff = StaffFactory()
 
@@ -167,6 +170,25 @@ def world():
     DigestEmail.objects.create(user=dana, period="2025-W01", count=2)
 
     CalendarToken.objects.create(user=dana)
+    services.connection_tag_set(
+        owner=dana,
+        connection=Connection.objects.get(pk=request.pk),
+        type="mentor",
+        strength=2,
+        importance=5,
+    )
+    # Messaging: a conversation with her friend, a request to someone new, a report.
+    chat = messaging_services.conversation_open(sender=dana, recipient=friend)
+    messaging_services.message_send(sender=dana, conversation=chat, body="From Dana, kept")
+    said = messaging_services.message_send(
+        sender=friend, conversation=chat, body="Rude words from the friend"
+    )
+    messaging_services.message_request_send(
+        sender=dana, recipient=applicant_member, purpose="coffee", body="Coffee?"
+    )
+    messaging_services.report_create(
+        reporter=dana, reason="harassment", note="Dana's note", message=said
+    )
     # Events: one she organizes (a friend going, checked in by her), one she attended
     # and has a certificate for.
     hers = EventFactory(created_by=dana, starts_at=timezone.now() - timedelta(hours=1))
@@ -336,6 +358,36 @@ def test_erased_member_is_a_former_member_to_others(world, django_capture_on_com
     from members.personal_data import handles_of
 
     assert handles_of([dana.pk]) == {dana.pk: FORMER_MEMBER}
+
+
+def test_her_friend_keeps_the_conversation_from_a_former_member(
+    world, client, django_capture_on_commit_callbacks
+):
+    """The friend's conversation stays, with what Dana wrote, from "former member"; her
+    pending request and her report's note are gone, the report itself kept."""
+    from messaging.models import Conversation, MessageRequest, Report
+
+    dana, friend = world["dana"], world["friend"]
+    data, _ = export_of(dana)
+    sent = data["messaging"]["conversations"][0]["messages"]
+    assert [m["text"] for m in sent if m["from"] == "me"] == ["From Dana, kept"]
+    assert data["messaging"]["reports_i_made"][0]["note"] == "Dana's note"
+    with django_capture_on_commit_callbacks(execute=True):
+        erase(dana)
+    conversation = Conversation.objects.get()
+    client.force_login(friend)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "From Dana, kept" in html and "Former member" in html
+    assert "Dana Leaving" not in html and "replies are closed" in html
+    assert 'name="body"' not in html  # no composer
+    reply = client.post(reverse("messaging:send", args=[conversation.pk]), {"body": "Hello?"})
+    assert reply.status_code == 404
+    assert not conversation.messages.filter(body="Hello?").exists()
+    assert not MessageRequest.objects.exists()
+    assert Report.objects.get().note == ""
+    assert conversation.messages.filter(body="From Dana, kept").exists()
 
 
 def test_erasure_waits_for_the_grace_period_and_runs_once(world):

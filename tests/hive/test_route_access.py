@@ -68,6 +68,8 @@ STAFF_ROUTES = {
     "review/<int:application_id>/verify-license/",
     "review/audit/",
     "events/<slug:slug>/listing/",  # staff unlist an event
+    "review/reports/",
+    "review/reports/<int:report_id>/",
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
@@ -115,7 +117,28 @@ def people():
             # A members-only event: visitors and applicants get the member-route answer
             # (a public event's public page is tested in tests/events/test_access.py).
             "slug": EventFactory(created_by=member).slug,
+            **_messaging_values(member),
         },
+    }
+
+
+def _messaging_values(member) -> dict:
+    """A conversation, a message, a request to `member` and a report, all real."""
+    from messaging import services as messaging_services
+    from tests.messaging.factories import ReportFactory, connect
+
+    other = MemberFactory()
+    connect(member, other)
+    conversation = messaging_services.conversation_open(sender=other, recipient=member)
+    message = messaging_services.message_send(sender=other, conversation=conversation, body="hi")
+    request = messaging_services.message_request_send(
+        sender=MemberFactory(), recipient=member, purpose="coffee", body="hello"
+    )
+    return {
+        "conversation_id": str(conversation.pk),
+        "message_id": str(message.pk),
+        "request_id": str(request.pk),
+        "report_id": str(ReportFactory().pk),
     }
 
 

@@ -23,6 +23,13 @@ KIND_ORDER = [
     "connection_request",
     "connection_accepted",
     "data_export_ready",
+    "network_quiet",
+    # messaging
+    "message_request",
+    "message_request_accepted",
+    "messages_unread",
+    "report_handled",
+    "moderator_warning",
     # events/notifications.py
     "event_update",
     "event_seat",
