@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 
 from members.models import User
+from tests.groups.factories import make_group
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import ApplicantFactory, MemberFactory, StaffFactory
 from tests.notifications.factories import NotificationFactory
@@ -83,6 +84,7 @@ def member_routes() -> list[str]:
 @pytest.fixture
 def people():
     member = MemberFactory()
+    group = make_group()
     return {
         "visitor": None,
         "applicant": ApplicantFactory(),
@@ -96,6 +98,9 @@ def people():
             "handle": MemberFactory().profile.handle,
             "application_id": str(ApplicationFactory().pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
+            "group_slug": group.slug,
+            "session_id": str(group.sessions.first().pk),
+            "membership_id": str(group.memberships.first().pk),
         },
     }
 
