@@ -296,6 +296,9 @@ class Session(models.Model):
     presenter = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set once the presenter took the turn on (ticked the checklist, accepted a swap) or
+    # was reminded: the rota re-plans only sessions whose presenter is not confirmed.
+    presenter_confirmed = models.BooleanField(default=False)
     checklist = ArrayField(models.CharField(max_length=16), default=list, blank=True)
     checklist_ticked_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_for = models.ForeignKey(

@@ -119,7 +119,10 @@ def _seat_or_waitlist(group: Group, membership: Membership) -> Membership:
         if _active_count(group) < group.capacity
         else Membership.Status.WAITLISTED
     )
-    return _set_status(membership, status)
+    _set_status(membership, status)
+    if status == Membership.Status.ACTIVE:
+        rota_assign(group=group)
+    return membership
 
 
 def _fill_seats(group: Group) -> list[Membership]:
@@ -456,7 +459,13 @@ def _after_departure(group: Group, member: User) -> None:
     upcoming = Session.objects.filter(
         group=group, starts_at__gt=timezone.now(), presenter=member
     ).exclude(status=Session.Status.CANCELLED)
-    upcoming.update(presenter=None, checklist=[], checklist_ticked_at=None)
+    upcoming.update(
+        presenter=None,
+        presenter_confirmed=False,
+        reminder_sent_for=None,
+        checklist=[],
+        checklist_ticked_at=None,
+    )
     Swap.objects.filter(
         Q(asked=member) | Q(asked_by=member), session__group=group, status=Swap.Status.PENDING
     ).update(status=Swap.Status.WITHDRAWN)
@@ -494,15 +503,18 @@ def sessions_generate(*, group: Group, now: datetime | None = None, days: int = 
 
 
 def rota_assign(*, group: Group, now: datetime | None = None) -> int:
-    """Name a presenter for each upcoming session that has none, in date order, by the
-    rota's rule (groups/rota.py). Four statements, however many sessions."""
+    """(Re)plan presenters for the upcoming sessions whose presenter is not confirmed
+    (ticked the checklist, took a swap, or was reminded), in date order, by the rota's
+    rule (groups/rota.py): called when the cadence yields sessions and whenever someone
+    takes or leaves a seat. A fixed number of statements, however many sessions."""
     now = now or timezone.now()
     open_sessions = list(
         Session.objects.filter(
             group=group,
             starts_at__gt=now,
-            presenter__isnull=True,
             status=Session.Status.SCHEDULED,
+            presenter_confirmed=False,
+            reminder_sent_for__isnull=True,
         ).order_by("starts_at")
     )
     if not open_sessions:
@@ -512,13 +524,12 @@ def rota_assign(*, group: Group, now: datetime | None = None) -> int:
         .active()
         .values_list("member_id", "status_changed_at")
     )
-    if not members:
-        return 0
     ids = [member_id for member_id, _ in members]
     turns = {
         row["presenter"]: row
         for row in Session.objects.filter(group=group, presenter__in=ids)
         .exclude(status=Session.Status.CANCELLED)
+        .exclude(pk__in=[s.pk for s in open_sessions])
         .values("presenter")
         .annotate(turns=Count("id"), last=Max("starts_at"))
     }
@@ -536,19 +547,22 @@ def rota_assign(*, group: Group, now: datetime | None = None) -> int:
         )
         for member_id, joined in members
     }
+    changed = []
     for session in open_sessions:
         chosen = rota.choose_presenter(
             s for m, s in standings.items() if m not in unwilling.get(session.pk, ())
         )
-        if chosen is None:
-            continue
-        session.presenter_id = chosen
-        before = standings[chosen]
-        standings[chosen] = rota.Standing(
-            chosen, before.turns + 1, session.starts_at, before.joined
-        )
-    Session.objects.bulk_update(open_sessions, ["presenter"])
-    return len(open_sessions)
+        if chosen is not None:
+            before = standings[chosen]
+            standings[chosen] = rota.Standing(
+                chosen, before.turns + 1, session.starts_at, before.joined
+            )
+        if session.presenter_id != chosen:
+            session.presenter_id = chosen
+            session.checklist, session.checklist_ticked_at = [], None
+            changed.append(session)
+    Session.objects.bulk_update(changed, ["presenter", "checklist", "checklist_ticked_at"])
+    return len(changed)
 
 
 def _members_to_tell(session: Session):
@@ -621,8 +635,18 @@ def rsvp_set(*, session: Session, member: User, answer: str) -> Rsvp:
     rsvp.full_clean()
     if answer == Rsvp.Answer.NO and session.presenter_id == member.pk:
         session.presenter = None
+        session.presenter_confirmed = False
+        session.reminder_sent_for = None
         session.checklist, session.checklist_ticked_at = [], None
-        session.save(update_fields=["presenter", "checklist", "checklist_ticked_at"])
+        session.save(
+            update_fields=[
+                "presenter",
+                "presenter_confirmed",
+                "reminder_sent_for",
+                "checklist",
+                "checklist_ticked_at",
+            ]
+        )
         Swap.objects.filter(session=session, status=Swap.Status.PENDING).update(
             status=Swap.Status.WITHDRAWN
         )
@@ -668,10 +692,17 @@ def swap_answer(*, swap: Swap, by: User, accept: bool) -> Swap:
             swap.save(update_fields=["status"])
             raise ValidationError("This swap request is no longer open.")
         session.presenter = by
+        session.presenter_confirmed = True
         session.checklist, session.checklist_ticked_at = [], None
         session.reminder_sent_for = None
         session.save(
-            update_fields=["presenter", "checklist", "checklist_ticked_at", "reminder_sent_for"]
+            update_fields=[
+                "presenter",
+                "presenter_confirmed",
+                "checklist",
+                "checklist_ticked_at",
+                "reminder_sent_for",
+            ]
         )
     swap.status = Swap.Status.ACCEPTED if accept else Swap.Status.DECLINED
     swap.save(update_fields=["status"])
@@ -688,7 +719,8 @@ def checklist_tick(*, session: Session, by: User, items: list[str]) -> Session:
     ticked = [key for key in known if key in items]
     session.checklist = ticked
     session.checklist_ticked_at = timezone.now() if len(ticked) == len(known) else None
-    session.save(update_fields=["checklist", "checklist_ticked_at"])
+    session.presenter_confirmed = True
+    session.save(update_fields=["checklist", "checklist_ticked_at", "presenter_confirmed"])
     return session
 
 
