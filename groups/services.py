@@ -345,7 +345,8 @@ def join_request_decide(
     *, group: Group, by: User, membership: Membership, approve: bool
 ) -> Membership:
     """The organizer approves a request (seat or waitlist; the member is told) or
-    declines it (silently: the requester is never told)."""
+    declines it (silently: the requester is never told). An approval that would seat
+    two people who must not be grouped declines instead: the result is DECLINED."""
     _require_organizer(group, by)
     group = _locked(group)
     membership = Membership.objects.select_for_update().get(pk=membership.pk, group=group)
@@ -355,9 +356,8 @@ def join_request_decide(
         return _set_status(membership, Membership.Status.DECLINED)
     if not _fits_with_everyone(group, membership.member) or not membership.member.is_member:
         # Approving would seat two people who must not be grouped: declined, silently,
-        # and the organizer is not told why either.
-        _set_status(membership, Membership.Status.DECLINED)
-        raise GroupRefusal("This request can no longer be approved.")
+        # and the organizer is not told why either (the caller sees DECLINED).
+        return _set_status(membership, Membership.Status.DECLINED)
     _seat_or_waitlist(group, membership)
     notify(
         recipient=membership.member,
@@ -410,8 +410,9 @@ def invitation_answer(*, group: Group, member: User, accept: bool) -> Membership
     if not accept:
         return _set_status(membership, Membership.Status.LEFT)
     if not _fits_with_everyone(group, member) or not member.is_member:
-        _set_status(membership, Membership.Status.LEFT)
-        raise GroupRefusal(NOT_POSSIBLE)
+        # Someone they may not be grouped with joined since the invitation: it lapses
+        # (the caller sees LEFT and says NOT_POSSIBLE).
+        return _set_status(membership, Membership.Status.LEFT)
     return _seat_or_waitlist(group, membership)
 
 

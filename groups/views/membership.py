@@ -79,6 +79,8 @@ def invitation(request: HttpRequest, group_slug: str) -> HttpResponse:
         return _back(access)
     if membership.status == Membership.Status.ACTIVE:
         return redirect("groups:agreement", access.group.slug)
+    if accept and membership.status == Membership.Status.LEFT:
+        messages.error(request, services.NOT_POSSIBLE)
     if membership.status == Membership.Status.WAITLISTED:
         messages.success(request, "The group is full: you are first in line for a seat.")
     return _back(access)
@@ -132,13 +134,16 @@ def decide(request: HttpRequest, group_slug: str, membership_id) -> HttpResponse
     membership = _their_membership(access, membership_id)
     approve = request.POST.get("action") == "approve"
     try:
-        services.join_request_decide(
+        membership = services.join_request_decide(
             group=access.group, by=request.user, membership=membership, approve=approve
         )
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return _back(access)
-    messages.success(request, "Approved." if approve else "Declined. They are not told.")
+    if approve and membership.status == Membership.Status.DECLINED:
+        messages.error(request, "This request can no longer be approved.")
+    else:
+        messages.success(request, "Approved." if approve else "Declined. They are not told.")
     return _back(access)
 
 
