@@ -53,7 +53,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "groups/group_list.html",
-        {"page": page, "mine": mine, "current": "groups"},
+        {"page": page, "mine": mine},
     )
 
 
@@ -77,7 +77,7 @@ def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
     current agreement also see the sessions with the rota, the members and the
     discussion; the organizer sees requests, the waitlist and who ticked what."""
     access = access_group(request.user, group_slug)
-    context = {"access": access, "group": access.group, "current": "groups"}
+    context = {"access": access, "group": access.group}
     if access.sees_content:
         context.update(_content(request, access))
     elif access.is_staff_view:
@@ -134,7 +134,7 @@ def _content(request: HttpRequest, access: GroupAccess) -> dict:
 
 
 def _form_page(request, form, template, extra):
-    return render(request, template, {"form": form, "current": "groups", **extra})
+    return render(request, template, {"form": form, **extra})
 
 
 @member_required
@@ -229,7 +229,6 @@ def agreement(request: HttpRequest, group_slug: str) -> HttpResponse:
             "agreement": current,
             "covenant": COVENANT,
             "form": form,
-            "current": "groups",
         },
     )
 

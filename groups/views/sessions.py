@@ -58,7 +58,6 @@ def _page(request: HttpRequest, access: SessionAccess, **extra) -> HttpResponse:
         "swap": swaps[0] if swaps else None,
         "checklist": [(key, label, key in session.checklist) for key, label in CHECKLIST],
         "notes_html": render_bio(session.notes) if access.sees_notes else "",
-        "current": "groups",
     }
     if access.sees_recusals:
         context["recusals"] = list(

@@ -22,7 +22,7 @@ def names(modules) -> list[str]:
 
 
 def test_each_app_demo_module_is_found_in_installed_apps_order():
-    assert names(demo.demo_modules()) == ["members.demo", "matching.demo"]
+    assert names(demo.demo_modules()) == ["members.demo", "matching.demo", "groups.demo"]
     # That order is INSTALLED_APPS's, not a list kept in hive/demo.py.
     order = [config.name for config in apps.get_app_configs()]
     assert order.index("members") < order.index("matching")
@@ -34,6 +34,7 @@ def test_a_new_app_joins_the_demo_with_its_own_module_alone(db):
         assert names(demo.demo_modules()) == [
             "members.demo",
             "matching.demo",
+            "groups.demo",
             "tests.hive.demo_app.demo",
         ]
         context = demo.demo_seed(DemoContext(members=12, seed=3))
@@ -66,6 +67,8 @@ def test_seed_runs_in_order_and_clear_in_reverse(db, monkeypatch):
     assert calls == [
         ("seed", "members.demo"),
         ("seed", "matching.demo"),
+        ("seed", "groups.demo"),
+        ("clear", "groups.demo"),
         ("clear", "members.demo"),
     ]
 
