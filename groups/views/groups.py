@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,16 +31,20 @@ POSTS_SHOWN = 50
 def group_list(request: HttpRequest) -> HttpResponse:
     """/groups/: listed groups with their public facts and open seats; never members.
     The viewer's own groups (whatever their place in them) come first."""
+    active = (
+        Membership.objects.filter(group=OuterRef("pk"), status=Membership.Status.ACTIVE)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     groups = (
         Group.objects.listed()
         .visible_to(request.user)
         .select_related("organizer__profile")
-        .annotate(
-            seats_open=Greatest(
-                F("capacity") - Count("memberships", filter=Q(memberships__status="active")),
-                0,
-            )
-        )
+        # A correlated count per row shown (20), not a GROUP BY over every group's
+        # memberships: the page reads the newest 20 from the index and stops.
+        .annotate(seats_open=Greatest(F("capacity") - Coalesce(Subquery(active), 0), 0))
         .order_by("-created_at", "-id")
     )
     page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
