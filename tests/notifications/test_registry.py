@@ -22,6 +22,15 @@ KIND_ORDER = [
     "vouch_request",
     "connection_request",
     "connection_accepted",
+    # groups/notifications.py
+    "group_join_request",
+    "group_join_approved",
+    "group_invitation",
+    "group_seat",
+    "group_agreement",
+    "group_session_changed",
+    "group_swap_request",
+    "group_presenter_reminder",
 ]
 
 
