@@ -318,6 +318,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.unread_emails",
         "schedule": crontab(minute="*/5"),
     },
+    # Consultation groups: the next quarter's sessions, daily; presenters' reminders
+    # (with the de-identification checklist) hourly, three days ahead.
+    "groups-generate-sessions": {
+        "task": "groups.generate_sessions",
+        "schedule": crontab(hour=4, minute=40),
+    },
+    "groups-presenter-reminders": {
+        "task": "groups.presenter_reminders",
+        "schedule": crontab(minute=20),
+    },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -26,6 +26,7 @@ def test_each_app_demo_module_is_found_in_installed_apps_order():
         "members.demo",
         "matching.demo",
         "messaging.demo",
+        "groups.demo",
         "events.demo",
     ]
     # That order is INSTALLED_APPS's, not a list kept in hive/demo.py.
@@ -40,6 +41,7 @@ def test_a_new_app_joins_the_demo_with_its_own_module_alone(db):
             "members.demo",
             "matching.demo",
             "messaging.demo",
+            "groups.demo",
             "events.demo",
             "tests.hive.demo_app.demo",
         ]
@@ -75,7 +77,9 @@ def test_seed_runs_in_order_and_clear_in_reverse(db, monkeypatch):
         ("seed", "members.demo"),
         ("seed", "matching.demo"),
         ("seed", "messaging.demo"),
+        ("seed", "groups.demo"),
         ("seed", "events.demo"),
+        ("clear", "groups.demo"),
         ("clear", "messaging.demo"),
         ("clear", "members.demo"),
     ]

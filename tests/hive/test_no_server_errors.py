@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from matching import services as matching_services
 from members.models import Application
 from tests.events.factories import EventFactory
+from tests.groups.factories import add_member, make_group
 from tests.matching.people import answer, person
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import StaffFactory
@@ -75,6 +76,11 @@ def people(settings):
     matching_services.values_consent_give(member=member)
     answer(member, "harm-reduction", 0, 0b1)
     application = ApplicationFactory()
+    # A group the member organizes and one they belong to, so every group page and
+    # action is reached as someone entitled to it.
+    group = make_group(organizer=member)
+    add_member(group, other)
+    session = group.sessions.first()
     return {
         "visitor": None,
         "applicant": application.user,
@@ -93,6 +99,9 @@ def people(settings):
             "slug": EventFactory(created_by=member, capacity=2).slug,
             "code": "x",
             **_messaging_values(member, other),
+            "group_slug": group.slug,
+            "session_id": str(session.pk),
+            "membership_id": str(group.memberships.exclude(member=member).first().pk),
         },
     }
 

@@ -23,6 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services as events_services
+from groups.models import Post, Recusal, Swap
+from groups.models import Rsvp as GroupRsvp
+from groups.models import Session as GroupSession
 from hive import personal_data
 from matching import services as matching_services
 from matching.models import Answer, Dismissal, MatchingChange, ValuesConsent
@@ -46,6 +49,7 @@ from messaging import services as messaging_services
 from notifications.models import DigestEmail, Notification, Preference, Settings
 from notifications.services import notify
 from tests.events.factories import CeWorkshopFactory, EventFactory, RsvpFactory
+from tests.groups.factories import add_member, make_group
 from tests.matching.factories import AnswerFactory, first_statement
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import DataExportFactory, MemberFactory, StaffFactory
@@ -196,6 +200,18 @@ def world():
     workshop = CeWorkshopFactory(starts_at=timezone.now() - timedelta(days=3))
     RsvpFactory(event=workshop, user=dana, checked_in_at=workshop.starts_at)
     events_services.certificate_issue(event=workshop, user=dana)
+
+    # Groups: one she organizes; in her friend's, she answers, swaps, recuses, posts
+    # and is to present.
+    make_group(organizer=dana, name="Dana's circle")
+    theirs = make_group(organizer=friend, name="Friend's circle")
+    add_member(theirs, dana)
+    session = theirs.sessions.order_by("starts_at").first()
+    GroupSession.objects.filter(pk=session.pk).update(presenter=dana)
+    GroupRsvp.objects.create(session=session, member=dana, answer="yes")
+    Swap.objects.create(session=session, asked_by=dana, asked=friend)
+    Recusal.objects.create(session=session, member=dana)
+    Post.objects.create(group=theirs, author=dana, body="Dana's post, kept")
 
     # Others' own data, which must survive untouched.
     AnswerFactory(member=friend, statement=first_statement())

@@ -20,6 +20,7 @@ from django.urls.resolvers import RoutePattern
 
 from members.models import User
 from tests.events.factories import EventFactory
+from tests.groups.factories import make_group
 from tests.members.application_factories import ApplicationFactory
 from tests.members.factories import (
     ApplicantFactory,
@@ -100,6 +101,7 @@ def member_routes() -> list[str]:
 @pytest.fixture
 def people():
     member = MemberFactory()
+    group = make_group()
     return {
         "visitor": None,
         "applicant": ApplicantFactory(),
@@ -118,6 +120,9 @@ def people():
             # (a public event's public page is tested in tests/events/test_access.py).
             "slug": EventFactory(created_by=member).slug,
             **_messaging_values(member),
+            "group_slug": group.slug,
+            "session_id": str(group.sessions.first().pk),
+            "membership_id": str(group.memberships.first().pk),
         },
     }
 

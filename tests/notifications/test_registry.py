@@ -30,6 +30,15 @@ KIND_ORDER = [
     "messages_unread",
     "report_handled",
     "moderator_warning",
+    # groups/notifications.py
+    "group_join_request",
+    "group_join_approved",
+    "group_invitation",
+    "group_seat",
+    "group_agreement",
+    "group_session_changed",
+    "group_swap_request",
+    "group_presenter_reminder",
     # events/notifications.py
     "event_update",
     "event_seat",
