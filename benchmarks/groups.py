@@ -7,7 +7,7 @@ Seeds the demo (300 people) into its own scratch database, `hive_bench_groups`, 
 adds --groups groups in bulk (each with its organizer seated and version 1 of its
 agreement accepted; a third of them with three more members), no sessions yet. Then:
 
-1. Generation: `services.sessions_generate` for every group, as the daily beat task
+1. Generation: `schedule.sessions_generate` for every group, as the daily beat task
    does, timed in total and per group, with the SQL statements per group (min/max:
    constant means the work per group does not grow with anything but its own rows).
 2. Pages, requested as the demo member through Django's test client (whole middleware
@@ -117,7 +117,7 @@ def seed(args) -> None:
 def generation(args) -> None:
     from django.db import connection
 
-    from groups import services
+    from groups import schedule
     from groups.models import Group, Session
 
     Session.objects.filter(group__slug__startswith="bench-").delete()
@@ -127,7 +127,7 @@ def generation(args) -> None:
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
             one = time.perf_counter()
-            services.sessions_generate(group=group)
+            schedule.sessions_generate(group=group)
             per_group.append((time.perf_counter() - one) * 1000)
         statements.append(counter.count)
     total = time.perf_counter() - started

@@ -7,7 +7,7 @@ moved or cancelled). None carries notes, discussion or who else is in the group.
 - group_join_request, group_join_approved, group_invitation, group_seat,
   group_agreement: groups.services (joining, the agreement)
 - group_session_changed, group_swap_request: groups.services (sessions)
-- group_presenter_reminder: groups.services.presenter_reminders_send (hourly beat)
+- group_presenter_reminder: groups.sessions.presenter_reminders_send (hourly beat)
 """
 
 from notifications.registry import EMAIL, IN_APP, Kind, register

@@ -1,6 +1,7 @@
 """Writes to consultation groups, each enforcing its rule: seats and the waitlist,
-who may be put in a group with whom, the agreement and its versions, sessions from
-the cadence, the presenter rota, swaps, recusals, notes and the discussion.
+who may be put in a group with whom, the agreement and its versions. Sessions from the
+cadence and the rota are groups/schedule.py; what happens in a session (moves,
+answers, swaps, recusals, notes, the discussion, reminders) is groups/sessions.py.
 
 Every function takes keyword arguments, runs in a transaction and validates before
 saving. Seats are counted under a lock on the group's row, so two people taking the
@@ -11,35 +12,29 @@ same neutral sentence (`NOT_POSSIBLE`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from groups import rota
-from groups.cadence import Cadence, occurrences
+from groups.cadence import Cadence
 from groups.models import (
-    CHECKLIST,
     Agreement,
     AgreementAcceptance,
     Group,
     Membership,
-    Post,
-    Recusal,
-    Rsvp,
     Session,
     Swap,
 )
+from groups.schedule import rota_assign, sessions_generate
 from members.models import User
 from notifications.services import notify
 
 NOT_POSSIBLE = "We can’t add you to this group. You may find another group that fits."
-HORIZON_DAYS = 100  # sessions are generated about a quarter ahead
-REMINDER_DAYS = 3  # the presenter is reminded this many days before
 
 
 class GroupRefusal(ValidationError):
@@ -55,7 +50,7 @@ def _group_url(group: Group) -> str:
     return reverse("groups:detail", args=[group.slug])
 
 
-def _session_url(session: Session) -> str:
+def session_url(session: Session) -> str:
     return reverse("groups:session", args=[session.group.slug, session.pk])
 
 
@@ -219,7 +214,7 @@ SCHEDULE_FIELDS = ("rrule", "starts_on", "start_time", "duration_minutes", "zone
 def group_update(*, group: Group, by: User, cadence: Cadence | None = None, **fields) -> Group:
     """Change a group's facts. A new cadence, time, length or zone replaces the future
     sessions that nobody touched (not moved, no notes) and regenerates them."""
-    _require_organizer(group, by)
+    require_organizer(group, by)
     group = _locked(group)
     if cadence is not None:
         fields["rrule"] = cadence.rule()
@@ -241,7 +236,7 @@ def group_update(*, group: Group, by: User, cadence: Cadence | None = None, **fi
     return group
 
 
-def _require_organizer(group: Group, user: User) -> Membership:
+def require_organizer(group: Group, user: User) -> Membership:
     membership = Membership.objects.filter(group=group, member=user).first()
     if membership is None or not membership.is_organizer:
         raise PermissionDenied("Only the organizer may do this.")
@@ -256,7 +251,7 @@ def agreement_publish(*, group: Group, by: User, clauses: str) -> Agreement:
     """Publish a new version of the group's agreement. Every member's access to the
     sessions, rota, notes and discussion is withdrawn until they accept it; they are
     told. The organizer accepts it by publishing it."""
-    organizer = _require_organizer(group, by)
+    organizer = require_organizer(group, by)
     version = _locked(group).agreement_version + 1
     agreement = Agreement(group=group, version=version, clauses=clauses.strip(), published_by=by)
     agreement.full_clean()
@@ -347,7 +342,7 @@ def join_request_decide(
     """The organizer approves a request (seat or waitlist; the member is told) or
     declines it (silently: the requester is never told). An approval that would seat
     two people who must not be grouped declines instead: the result is DECLINED."""
-    _require_organizer(group, by)
+    require_organizer(group, by)
     group = _locked(group)
     membership = Membership.objects.select_for_update().get(pk=membership.pk, group=group)
     if membership.status != Membership.Status.REQUESTED:
@@ -373,7 +368,7 @@ def join_request_decide(
 def group_invite(*, group: Group, by: User, invitee: User) -> Membership:
     """The organizer invites a member, who accepts or not. An invitation that would put
     two people who must not be grouped together is refused with the neutral message."""
-    _require_organizer(group, by)
+    require_organizer(group, by)
     group = _locked(group)
     existing = Membership.objects.filter(group=group, member=invitee).first()
     if existing is not None and existing.status in (
@@ -440,7 +435,7 @@ def membership_leave(*, group: Group, member: User) -> Membership:
 @transaction.atomic
 def membership_remove(*, group: Group, by: User, membership: Membership, note: str) -> Membership:
     """The organizer removes a member, with a private note only organizers see."""
-    _require_organizer(group, by)
+    require_organizer(group, by)
     group = _locked(group)
     membership = Membership.objects.select_for_update().get(pk=membership.pk, group=group)
     if membership.role == Membership.Role.ORGANIZER:
@@ -472,332 +467,3 @@ def _after_departure(group: Group, member: User) -> None:
     ).update(status=Swap.Status.WITHDRAWN)
     _fill_seats(group)
     rota_assign(group=group)
-
-
-# --- Sessions ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def sessions_generate(*, group: Group, now: datetime | None = None, days: int = HORIZON_DAYS):
-    """Create the sessions the cadence yields from now to `days` ahead (idempotent on
-    each occurrence's date; moved and cancelled sessions stay as they are), then name
-    presenters. A constant number of statements per group, however many sessions."""
-    now = now or timezone.now()
-    found = occurrences(
-        rule=group.rrule,
-        starts_on=group.starts_on,
-        at=group.start_time,
-        zone=group.zone,
-        after=now,
-        until=now + timedelta(days=days),
-    )
-    length = timedelta(minutes=group.duration_minutes)
-    created = Session.objects.bulk_create(
-        [
-            Session(group=group, occurrence=day, starts_at=start, ends_at=start + length)
-            for day, start in found
-        ],
-        ignore_conflicts=True,
-    )
-    rota_assign(group=group, now=now)
-    return created
-
-
-def rota_assign(*, group: Group, now: datetime | None = None) -> int:
-    """(Re)plan presenters for the upcoming sessions whose presenter is not confirmed
-    (ticked the checklist, took a swap, or was reminded), in date order, by the rota's
-    rule (groups/rota.py): called when the cadence yields sessions and whenever someone
-    takes or leaves a seat. A fixed number of statements, however many sessions."""
-    now = now or timezone.now()
-    open_sessions = list(
-        Session.objects.filter(
-            group=group,
-            starts_at__gt=now,
-            status=Session.Status.SCHEDULED,
-            presenter_confirmed=False,
-            reminder_sent_for__isnull=True,
-        ).order_by("starts_at")
-    )
-    if not open_sessions:
-        return 0
-    members = list(
-        Membership.objects.filter(group=group)
-        .active()
-        .values_list("member_id", "status_changed_at")
-    )
-    ids = [member_id for member_id, _ in members]
-    turns = {
-        row["presenter"]: row
-        for row in Session.objects.filter(group=group, presenter__in=ids)
-        .exclude(status=Session.Status.CANCELLED)
-        .exclude(pk__in=[s.pk for s in open_sessions])
-        .values("presenter")
-        .annotate(turns=Count("id"), last=Max("starts_at"))
-    }
-    unwilling: dict = {}
-    for session_id, member_id in Rsvp.objects.filter(
-        session__in=open_sessions, answer=Rsvp.Answer.NO
-    ).values_list("session_id", "member_id"):
-        unwilling.setdefault(session_id, set()).add(member_id)
-    standings = {
-        member_id: rota.Standing(
-            member_id,
-            turns.get(member_id, {}).get("turns", 0),
-            turns.get(member_id, {}).get("last"),
-            joined,
-        )
-        for member_id, joined in members
-    }
-    changed = []
-    for session in open_sessions:
-        chosen = rota.choose_presenter(
-            s for m, s in standings.items() if m not in unwilling.get(session.pk, ())
-        )
-        if chosen is not None:
-            before = standings[chosen]
-            standings[chosen] = rota.Standing(
-                chosen, before.turns + 1, session.starts_at, before.joined
-            )
-        if session.presenter_id != chosen:
-            session.presenter_id = chosen
-            session.checklist, session.checklist_ticked_at = [], None
-            changed.append(session)
-    Session.objects.bulk_update(changed, ["presenter", "checklist", "checklist_ticked_at"])
-    return len(changed)
-
-
-def _members_to_tell(session: Session):
-    return (
-        Membership.objects.filter(group=session.group)
-        .with_current_agreement()
-        .select_related("member")
-    )
-
-
-@transaction.atomic
-def session_move(*, session: Session, by: User, starts_at: datetime) -> Session:
-    """The organizer moves one session; members are told."""
-    _require_organizer(session.group, by)
-    if starts_at <= timezone.now():
-        raise ValidationError("Choose a time in the future.")
-    length = session.ends_at - session.starts_at
-    session.starts_at, session.ends_at = starts_at, starts_at + length
-    session.moved = True
-    session.status = Session.Status.SCHEDULED
-    session.sequence += 1
-    session.updated_at = timezone.now()
-    session.full_clean()
-    session.save()
-    _tell_change(session)
-    return session
-
-
-@transaction.atomic
-def session_cancel(*, session: Session, by: User) -> Session:
-    """The organizer cancels one session; members are told. Its presenter's turn is
-    given back (a cancelled session does not count on the rota)."""
-    _require_organizer(session.group, by)
-    if session.cancelled:
-        return session
-    session.status = Session.Status.CANCELLED
-    session.sequence += 1
-    session.updated_at = timezone.now()
-    session.save(update_fields=["status", "sequence", "updated_at"])
-    _tell_change(session)
-    return session
-
-
-def _tell_change(session: Session) -> None:
-    for membership in _members_to_tell(session):
-        if membership.member_id == session.group.organizer_id:
-            continue
-        notify(
-            recipient=membership.member,
-            kind="group_session_changed",
-            key=f"group_session_changed:{session.pk}:{session.sequence}:{membership.member_id}",
-            context={
-                "group": session.group.name,
-                "starts_at": session.starts_at.isoformat(),
-                "cancelled": session.cancelled,
-            },
-            url=_session_url(session),
-        )
-
-
-@transaction.atomic
-def rsvp_set(*, session: Session, member: User, answer: str) -> Rsvp:
-    """A member's yes / no / maybe for one session. A presenter who says no is taken
-    off the rota for it, and the next willing member is named."""
-    rsvp, _ = Rsvp.objects.update_or_create(
-        session=session,
-        member=member,
-        defaults={"answer": answer, "answered_at": timezone.now()},
-    )
-    rsvp.full_clean()
-    if answer == Rsvp.Answer.NO and session.presenter_id == member.pk:
-        session.presenter = None
-        session.presenter_confirmed = False
-        session.reminder_sent_for = None
-        session.checklist, session.checklist_ticked_at = [], None
-        session.save(
-            update_fields=[
-                "presenter",
-                "presenter_confirmed",
-                "reminder_sent_for",
-                "checklist",
-                "checklist_ticked_at",
-            ]
-        )
-        Swap.objects.filter(session=session, status=Swap.Status.PENDING).update(
-            status=Swap.Status.WITHDRAWN
-        )
-        rota_assign(group=session.group)
-    return rsvp
-
-
-@transaction.atomic
-def swap_ask(*, session: Session, by: User, asked: User) -> Swap:
-    """The presenter asks another member of the group to present in their place."""
-    if session.presenter_id != by.pk:
-        raise PermissionDenied("Only the presenter asks for a swap.")
-    if asked.pk == by.pk or not (
-        Membership.objects.filter(group=session.group, member=asked).active().exists()
-    ):
-        raise ValidationError("Choose another member of the group.")
-    Swap.objects.filter(session=session, status=Swap.Status.PENDING).update(
-        status=Swap.Status.WITHDRAWN
-    )
-    swap = Swap(session=session, asked_by=by, asked=asked)
-    swap.full_clean()
-    swap.save()
-    notify(
-        recipient=asked,
-        kind="group_swap_request",
-        key=f"group_swap_request:{swap.pk}",
-        context={"group": session.group.name, "starts_at": session.starts_at.isoformat()},
-        url=_session_url(session),
-    )
-    return swap
-
-
-@transaction.atomic
-def swap_answer(*, swap: Swap, by: User, accept: bool) -> Swap:
-    """The asked member accepts (they present; the checklist starts over) or not."""
-    swap = Swap.objects.select_for_update().select_related("session").get(pk=swap.pk)
-    if swap.asked_id != by.pk or swap.status != Swap.Status.PENDING:
-        raise ValidationError("This swap request is no longer open.")
-    session = swap.session
-    if accept:
-        if session.presenter_id != swap.asked_by_id:
-            swap.status = Swap.Status.WITHDRAWN
-            swap.save(update_fields=["status"])
-            raise ValidationError("This swap request is no longer open.")
-        session.presenter = by
-        session.presenter_confirmed = True
-        session.checklist, session.checklist_ticked_at = [], None
-        session.reminder_sent_for = None
-        session.save(
-            update_fields=[
-                "presenter",
-                "presenter_confirmed",
-                "checklist",
-                "checklist_ticked_at",
-                "reminder_sent_for",
-            ]
-        )
-    swap.status = Swap.Status.ACCEPTED if accept else Swap.Status.DECLINED
-    swap.save(update_fields=["status"])
-    return swap
-
-
-@transaction.atomic
-def checklist_tick(*, session: Session, by: User, items: list[str]) -> Session:
-    """The presenter ticks the de-identification checklist. It counts as done only when
-    every item is ticked; the organizer sees whether it is."""
-    if session.presenter_id != by.pk:
-        raise PermissionDenied("Only the presenter ticks the checklist.")
-    known = [key for key, _ in CHECKLIST]
-    ticked = [key for key in known if key in items]
-    session.checklist = ticked
-    session.checklist_ticked_at = timezone.now() if len(ticked) == len(known) else None
-    session.presenter_confirmed = True
-    session.save(update_fields=["checklist", "checklist_ticked_at", "presenter_confirmed"])
-    return session
-
-
-@transaction.atomic
-def recusal_declare(*, session: Session, member: User) -> Recusal:
-    """`member` may know this session's client: they step out of the case. Only the
-    presenter and the organizer are shown it; nobody is notified by email."""
-    if session.presenter_id == member.pk:
-        raise ValidationError("You are presenting this case.")
-    recusal, _ = Recusal.objects.get_or_create(session=session, member=member)
-    return recusal
-
-
-@transaction.atomic
-def recusal_withdraw(*, session: Session, member: User) -> None:
-    Recusal.objects.filter(session=session, member=member).delete()
-
-
-@transaction.atomic
-def notes_save(*, session: Session, by: User, notes: str) -> Session:
-    """Session notes, by the presenter or the organizer (sanitized Markdown when shown)."""
-    if session.presenter_id != by.pk and session.group.organizer_id != by.pk:
-        raise PermissionDenied("Only the presenter or the organizer writes the notes.")
-    session.notes = notes.strip()
-    session.notes_updated_at = timezone.now()
-    session.full_clean()
-    session.save(update_fields=["notes", "notes_updated_at"])
-    return session
-
-
-@transaction.atomic
-def post_create(*, group: Group, author: User, body: str) -> Post:
-    """A message in the group's discussion (the view checks the author may see it)."""
-    post = Post(group=group, author=author, body=body.strip())
-    post.full_clean()
-    post.save()
-    return post
-
-
-def presenter_reminders_send(*, now: datetime | None = None) -> int:
-    """Remind each presenter whose session is within REMINDER_DAYS, once per session and
-    presenter, with the de-identification checklist. Run hourly by beat."""
-    now = now or timezone.now()
-    due = (
-        Session.objects.filter(
-            starts_at__gt=now,
-            starts_at__lte=now + timedelta(days=REMINDER_DAYS),
-            status=Session.Status.SCHEDULED,
-            presenter__isnull=False,
-        )
-        .exclude(reminder_sent_for=models.F("presenter"))
-        .select_related("group", "presenter")
-    )
-    sent = 0
-    for session in due:
-        with transaction.atomic():
-            notify(
-                recipient=session.presenter,
-                kind="group_presenter_reminder",
-                key=f"group_presenter_reminder:{session.pk}:{session.presenter_id}",
-                context={
-                    "group": session.group.name,
-                    "starts_at": session.starts_at.isoformat(),
-                    "checklist": [label for _, label in CHECKLIST],
-                },
-                url=_session_url(session),
-            )
-            Session.objects.filter(pk=session.pk).update(reminder_sent_for=session.presenter)
-        sent += 1
-    return sent
-
-
-def sessions_generate_all(*, now: datetime | None = None) -> int:
-    """Generate the coming quarter for every group (beat, daily)."""
-    count = 0
-    for group in Group.objects.iterator():
-        sessions_generate(group=group, now=now)
-        count += 1
-    return count

@@ -2,14 +2,14 @@
 
 from celery import shared_task
 
-from groups import services
+from groups import sessions
 
 
 @shared_task(name="groups.generate_sessions", soft_time_limit=1800, time_limit=1900)
 def generate_sessions() -> int:
-    return services.sessions_generate_all()
+    return sessions.sessions_generate_all()
 
 
 @shared_task(name="groups.presenter_reminders", soft_time_limit=240, time_limit=300)
 def presenter_reminders() -> int:
-    return services.presenter_reminders_send()
+    return sessions.presenter_reminders_send()

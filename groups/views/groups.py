@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from groups import services
+from groups import services, sessions
 from groups.access import GroupAccess, access_group, access_group_content
 from groups.forms import AgreementForm, GroupForm, NewGroupForm, PostForm
 from groups.models import COVENANT, Agreement, Group, Membership, Post, Session
@@ -244,7 +244,7 @@ def post_create(request: HttpRequest, group_slug: str) -> HttpResponse:
     access = access_group_content(request.user, group_slug)
     form = PostForm(request.POST)
     if form.is_valid():
-        services.post_create(
+        sessions.post_create(
             group=access.group, author=request.user, body=form.cleaned_data["body"]
         )
     else:

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from groups import services
+from groups import sessions
 from groups.access import SessionAccess, access_session
 from groups.forms import MoveForm, NotesForm
 from groups.models import CHECKLIST, Membership, Recusal, Rsvp, Swap
@@ -98,7 +98,7 @@ def rsvp(request: HttpRequest, group_slug: str, session_id) -> HttpResponse:
     if answer not in Rsvp.Answer.values or access.session.cancelled:
         messages.error(request, "Choose yes, no or maybe.")
         return _back(access)
-    services.rsvp_set(session=access.session, member=request.user, answer=answer)
+    sessions.rsvp_set(session=access.session, member=request.user, answer=answer)
     messages.success(request, "Thanks for letting the group know.")
     return _back(access)
 
@@ -109,7 +109,7 @@ def checklist(request: HttpRequest, group_slug: str, session_id) -> HttpResponse
     access = access_session(request.user, group_slug, session_id)
     if not access.is_presenter:
         raise Http404("Not your case.")
-    session = services.checklist_tick(
+    session = sessions.checklist_tick(
         session=access.session, by=request.user, items=request.POST.getlist("item")
     )
     if session.checklist_done:
@@ -126,10 +126,10 @@ def recuse(request: HttpRequest, group_slug: str, session_id) -> HttpResponse:
     access = access_session(request.user, group_slug, session_id)
     try:
         if request.POST.get("action") == "withdraw":
-            services.recusal_withdraw(session=access.session, member=request.user)
+            sessions.recusal_withdraw(session=access.session, member=request.user)
             messages.success(request, "You are back in this case.")
         else:
-            services.recusal_declare(session=access.session, member=request.user)
+            sessions.recusal_declare(session=access.session, member=request.user)
             messages.success(
                 request,
                 "Noted, privately: only the presenter and the organizer know. "
@@ -155,7 +155,7 @@ def notes(request: HttpRequest, group_slug: str, session_id) -> HttpResponse:
     findings = find_client_identifiers(text)
     if findings and request.POST.get("confirm") != "1":
         return _page(request, access, notes_form=form, findings=findings)
-    services.notes_save(session=access.session, by=request.user, notes=text)
+    sessions.notes_save(session=access.session, by=request.user, notes=text)
     messages.success(request, "Notes saved.")
     return _back(access)
 
@@ -177,7 +177,7 @@ def swap_ask(request: HttpRequest, group_slug: str, session_id) -> HttpResponse:
         messages.error(request, "Choose a member of the group.")
         return _back(access)
     try:
-        services.swap_ask(session=access.session, by=request.user, asked=asked.member)
+        sessions.swap_ask(session=access.session, by=request.user, asked=asked.member)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, getattr(error, "messages", [str(error)])[0])
         return _back(access)
@@ -203,7 +203,7 @@ def swap_answer(request: HttpRequest, group_slug: str, session_id) -> HttpRespon
         raise Http404("No swap request for you here.")
     accept = request.POST.get("action") == "accept"
     try:
-        services.swap_answer(swap=swap, by=request.user, accept=accept)
+        sessions.swap_answer(swap=swap, by=request.user, accept=accept)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return _back(access)
@@ -219,13 +219,13 @@ def session_change(request: HttpRequest, group_slug: str, session_id) -> HttpRes
     if not access.group_access.is_organizer:
         raise Http404("No such session.")
     if request.POST.get("action") == "cancel":
-        services.session_cancel(session=access.session, by=request.user)
+        sessions.session_cancel(session=access.session, by=request.user)
         messages.success(request, "Session cancelled. Members are told.")
         return _back(access)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return _page(request, access, move_form=form)
-    services.session_move(
+    sessions.session_move(
         session=access.session, by=request.user, starts_at=form.cleaned_data["starts_at"]
     )
     messages.success(request, "Session moved. Members are told.")

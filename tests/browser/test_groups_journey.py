@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from groups import services
+from groups import services, sessions
 from groups.models import Group, Membership, Session
 from tests.browser.test_directory_journey import expect_message, log_in
 from tests.members.factories import ProfileFactory
@@ -80,8 +80,8 @@ def test_group_journey(page: Page):
     session = Session.objects.filter(group=group).order_by("starts_at").first()
     presenter = next(p for p in (olive, milo, rae) if p.user_id == session.presenter_id)
     if presenter is rae:  # keep Rae free to recuse: Milo takes the turn by a swap
-        swap = services.swap_ask(session=session, by=rae.user, asked=milo.user)
-        services.swap_answer(swap=swap, by=milo.user, accept=True)
+        swap = sessions.swap_ask(session=session, by=rae.user, asked=milo.user)
+        sessions.swap_answer(swap=swap, by=milo.user, accept=True)
         presenter = milo
     log_out(page)
     log_in(page, presenter)

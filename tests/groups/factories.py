@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 from django.utils import timezone
 
-from groups import services
+from groups import schedule, services
 from groups.cadence import MONTHLY, Cadence
 from groups.models import Group, Membership
 from members.models import Profile
@@ -43,5 +43,5 @@ def add_member(group: Group, user=None, *, accept: bool = True) -> Membership:
     if accept:
         services.agreement_accept(group=group, member=user, version=group.agreement_version)
         membership.refresh_from_db()
-    services.rota_assign(group=group)
+    schedule.rota_assign(group=group)
     return membership

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from groups import services
+from groups import services, sessions
 from groups.calendar import calendar_entries
 from groups.models import Group, Membership
 from members.models import Block
@@ -39,9 +39,9 @@ def world():
     session.presenter = presenter_m.member
     session.presenter_confirmed = True  # as if they ticked the checklist: the rota keeps it
     session.save()
-    services.recusal_declare(session=session, member=recused)
-    services.notes_save(session=session, by=presenter_m.member, notes=NOTES)
-    services.post_create(group=group, author=member, body=POST)
+    sessions.recusal_declare(session=session, member=recused)
+    sessions.notes_save(session=session, by=presenter_m.member, notes=NOTES)
+    sessions.post_create(group=group, author=member, body=POST)
     # A new version that Stan has not accepted; everyone else re-accepts it.
     services.agreement_publish(group=group, by=organizer, clauses="Phones away.")
     group.refresh_from_db()
@@ -196,7 +196,7 @@ def test_notifications_go_only_to_those_entitled(world):
     group, session = world["group"], world["session"]
     organizer = world["roles"]["organizer"]
     Notification.objects.all().delete()
-    services.session_cancel(session=session, by=organizer)
+    sessions.session_cancel(session=session, by=organizer)
     told = set(Notification.objects.values_list("recipient_id", flat=True))
     roles = world["roles"]
     expected = {roles[r].pk for r in CONTENT if r != "organizer"}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groups import services
+from groups import sessions
 from groups.models import Rsvp, Session, Swap
 from groups.rota import Standing, choose_presenter
 from tests.groups.factories import add_member, make_group
@@ -87,7 +87,7 @@ def test_a_presenter_who_says_no_is_replaced_by_a_willing_member():
     add_member(group)
     session = Session.objects.filter(group=group).order_by("starts_at").first()
     presenter = session.presenter
-    services.rsvp_set(session=session, member=presenter, answer=Rsvp.Answer.NO)
+    sessions.rsvp_set(session=session, member=presenter, answer=Rsvp.Answer.NO)
     session.refresh_from_db()
     assert session.presenter_id not in (None, presenter.pk)
 
@@ -99,12 +99,12 @@ def test_a_swap_hands_the_session_over_only_when_accepted():
     add_member(group)
     session = Session.objects.filter(group=group).exclude(presenter=other).first()
     presenter = session.presenter
-    swap = services.swap_ask(session=session, by=presenter, asked=other)
-    services.swap_answer(swap=swap, by=other, accept=False)
+    swap = sessions.swap_ask(session=session, by=presenter, asked=other)
+    sessions.swap_answer(swap=swap, by=other, accept=False)
     session.refresh_from_db()
     assert session.presenter_id == presenter.pk
-    swap = services.swap_ask(session=session, by=presenter, asked=other)
-    services.swap_answer(swap=swap, by=other, accept=True)
+    swap = sessions.swap_ask(session=session, by=presenter, asked=other)
+    sessions.swap_answer(swap=swap, by=other, accept=True)
     session.refresh_from_db()
     assert session.presenter_id == other.pk
     assert Swap.objects.get(pk=swap.pk).status == Swap.Status.ACCEPTED

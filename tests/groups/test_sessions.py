@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from groups import services
+from groups import schedule, sessions
 from groups.models import Group, Session
 from notifications.models import Notification
 from tests.groups.factories import add_member, make_group
@@ -22,7 +22,7 @@ def test_generation_is_idempotent_and_covers_a_quarter():
     group = make_group()
     count = Session.objects.filter(group=group).count()
     assert 3 <= count <= 4  # monthly, ~100 days
-    services.sessions_generate(group=group)
+    schedule.sessions_generate(group=group)
     assert Session.objects.filter(group=group).count() == count
 
 
@@ -32,7 +32,7 @@ def test_generation_is_a_constant_number_of_queries(django_assert_max_num_querie
         add_member(group)
     Session.objects.filter(group=group).delete()
     with django_assert_max_num_queries(8):
-        services.sessions_generate(group=group)
+        schedule.sessions_generate(group=group)
 
 
 def test_move_and_cancel_tell_the_members():
@@ -40,13 +40,13 @@ def test_move_and_cancel_tell_the_members():
     member = add_member(group).member
     session = group.sessions.order_by("starts_at").first()
     new_start = session.starts_at + timedelta(days=2)
-    services.session_move(session=session, by=group.organizer, starts_at=new_start)
+    sessions.session_move(session=session, by=group.organizer, starts_at=new_start)
     session.refresh_from_db()
     assert session.moved and session.sequence == 1
     assert Notification.objects.filter(recipient=member, kind="group_session_changed").count() == 1
-    services.sessions_generate(group=group)  # the cadence does not bring it back
+    schedule.sessions_generate(group=group)  # the cadence does not bring it back
     assert group.sessions.filter(occurrence=session.occurrence).count() == 1
-    services.session_cancel(session=session, by=group.organizer)
+    sessions.session_cancel(session=session, by=group.organizer)
     assert Notification.objects.filter(recipient=member, kind="group_session_changed").count() == 2
 
 
@@ -58,8 +58,8 @@ def test_presenter_reminder_once_with_the_checklist():
     Session.objects.filter(group=group).exclude(pk=session.pk).delete()
     Session.objects.filter(pk=session.pk).update(starts_at=soon, ends_at=soon + timedelta(hours=1))
     session.refresh_from_db()
-    assert services.presenter_reminders_send() == 1
-    assert services.presenter_reminders_send() == 0
+    assert sessions.presenter_reminders_send() == 1
+    assert sessions.presenter_reminders_send() == 0
     note = Notification.objects.get(kind="group_presenter_reminder")
     assert note.recipient_id == session.presenter_id
     assert len(note.context["checklist"]) == 5
@@ -102,7 +102,7 @@ def test_notes_warn_about_identifiers_but_save_when_confirmed(client):
 def test_notes_are_sanitized(client):
     group = make_group()
     session = group.sessions.first()
-    services.notes_save(session=session, by=group.organizer, notes="<script>x</script> **ok**")
+    sessions.notes_save(session=session, by=group.organizer, notes="<script>x</script> **ok**")
     client.force_login(group.organizer)
     html = client.get(f"/groups/{group.slug}/sessions/{session.pk}/").content.decode()
     assert "<script>x" not in html and "<strong>ok</strong>" in html
@@ -145,7 +145,7 @@ def test_query_budgets(client, django_assert_max_num_queries):
         add_member(group)
     member = add_member(group, viewer).member
     for n in range(10):
-        services.post_create(group=group, author=member, body=f"post {n}")
+        sessions.post_create(group=group, author=member, body=f"post {n}")
     session = group.sessions.first()
     client.force_login(viewer)
     client.get("/groups/")  # warm the session and the notification badge
