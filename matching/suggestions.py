@@ -107,11 +107,16 @@ def _profiles():
 
 
 def hints_for(purpose: str, me: purposes.Member) -> list[str]:
-    """What the viewer's own profile lacks (as members see it) for this purpose: the
-    ranking uses only what a member shows to all members, theirs included."""
+    """What the viewer could add to their profile, shown to all members, to get (better)
+    suggestions for this purpose: the ranking uses only what a member shows to all
+    members, theirs included, and each purpose needs its own facts."""
     hints = []
-    if purpose == Purpose.MENTORSHIP and me.stage == purposes.UNKNOWN:
+    if purpose in (Purpose.MENTORSHIP, Purpose.PEER_CONSULTATION) and me.stage == purposes.UNKNOWN:
         hints.append("your career stage")
+    if purpose == Purpose.MENTORSHIP and not (
+        me.wants(purposes.GIVING) or me.wants(purposes.RECEIVING)
+    ):
+        hints.append("“Mentorship” (giving or receiving) under what you are looking for")
     if purpose == Purpose.INTERDISCIPLINARY:
         if me.profession == purposes.UNKNOWN:
             hints.append("your profession")
@@ -119,10 +124,16 @@ def hints_for(purpose: str, me: purposes.Member) -> list[str]:
             hints.append("the populations you serve")
     if purpose == Purpose.PEER_CONSULTATION and not (me.specialties or me.modalities):
         hints.append("your specialties or modalities")
-    if purpose == Purpose.REFERRAL and not (me.located or me.telehealth):
-        hints.append("your practice location or telehealth jurisdictions")
-    if purpose == Purpose.COFFEE and not me.located:
-        hints.append("your practice location")
+    if purpose == Purpose.REFERRAL:
+        if not me.specialties:
+            hints.append("the specialties you offer (so we suggest those you don’t)")
+        if not (me.located or me.telehealth):
+            hints.append("your practice location or telehealth jurisdictions")
+    if purpose == Purpose.COFFEE:
+        if not me.located:
+            hints.append("your practice location")
+        if not me.wants(purposes.COFFEE):
+            hints.append("“Coffee dates” under what you are looking for")
     return hints
 
 

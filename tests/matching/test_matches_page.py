@@ -153,7 +153,7 @@ def test_empty_tabs_say_what_would_help(browser, viewer):
     viewer.profile.credentials_visibility = "connections"
     viewer.profile.save()
     page = browser.get(MATCHES, {"purpose": Purpose.MENTORSHIP}).content.decode()
-    assert "Sharing your career stage with members would help" in page
+    assert "Adding your career stage" in page and "weak matches" in page
 
 
 def test_an_unknown_purpose_falls_back_to_the_first_tab(browser):
