@@ -96,6 +96,7 @@ _CARD_FIELDS = (
     "photo_token",
     "headline",
     "suggest_in_matches",
+    "country",
     *(f"{group}_visibility" for group in ALL_GROUPS),
     *features.PROFILE_COLUMNS,
 )
@@ -137,6 +138,12 @@ def hints_for(purpose: str, me: purposes.Member) -> list[str]:
     return hints
 
 
+def uses_miles(profile: Profile) -> bool:
+    """Distances in miles for members in the US (and those who gave no country: Hive's
+    members are US clinicians), in km elsewhere."""
+    return profile.country in ("", "US")
+
+
 def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
     """`viewer`'s best `limit` suggestions for `purpose` (a Purpose value), best first,
     each with its reason (module docstring)."""
@@ -153,20 +160,29 @@ def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
     if dropped:
         engine.recheck(dropped)
     shown = [found[uid] for uid in ranked.user_ids if uid in found][:limit]
+    members = features.many_features(shown, snap.vocabulary)
+    topics = [
+        [
+            snap.topics[key]
+            for key in scoring.shared_priorities(me.answers, ranked.answers_of(c.user_id))
+            if key in snap.topics
+        ]
+        for c in shown
+    ]
+    # Weighed against each other: what distinguishes each among the viewer's candidates.
+    texts = reasons.reasons_for(
+        purpose,
+        me.member,
+        members,
+        topics=topics,
+        vocabulary=snap.vocabulary,
+        miles=uses_miles(profile),
+    )
     items = []
-    for candidate, them in zip(shown, features.many_features(shown, snap.vocabulary), strict=True):
+    for candidate, reason in zip(shown, texts, strict=True):
         # Never a connection (they are excluded), so "connected" is False: the viewer
         # sees what its owner shows to all members, exactly what the features hold.
         groups = frozenset(visible_groups_for(candidate, viewer, connected=False))
-        theirs = ranked.answers_of(candidate.user_id)
-        topics = [
-            snap.topics[key]
-            for key in scoring.shared_priorities(me.answers, theirs)
-            if key in snap.topics
-        ]
-        reason = reasons.reason_for(
-            purpose, me.member, them, topics=topics, vocabulary=snap.vocabulary
-        )
         label = snap.vocabulary.professions.get(candidate.profession_id, "")
         items.append(Suggestion(candidate, reason, groups, label))
     return Suggestions(
