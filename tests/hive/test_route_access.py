@@ -53,6 +53,7 @@ STAFF_ROUTES = {
     "review/<int:application_id>/",
     "review/<int:application_id>/decide/",
     "review/<int:application_id>/verify-license/",
+    "review/matching/",  # the share of "yes" to "Good suggestion?" per purpose (matching)
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
