@@ -31,6 +31,7 @@ What a reason may say, and what it never says:
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -161,26 +162,27 @@ def _peer(me, them, vocabulary, where):
         *_focus(me, them, vocabulary, lead=True),
         *_text("stage", f"also {stage}" if stage and them.stage == me.stage else ""),
         *_text("wants", "looking for peer consultation" if them.wants(purposes.PEER) else ""),
-        *_text("where", where if where and "telehealth" not in where else ""),
+        *_text("where", where if "away" in where else ""),
     ]
 
 
 def _mentorship(me, them, vocabulary, where):
     direction = int(purposes.mentorship_direction(me, Features.stack([them]))[0])
     stage = _stage(them)
+    profession = vocabulary.professions.get(them.profession, "")
+    who = f"{soft_lower(profession)}, {stage}" if profession else stage
     if direction > 0:
-        lead = f"offers mentorship: {stage}"
+        lead = f"offers mentorship: {who}"
     elif direction < 0:
-        lead = f"looking for a mentor: {stage}"
+        lead = f"looking for a mentor: {who}"
     else:  # not a mentoring pair (the ranking would not suggest it): say nothing of it
         lead = ""
-    profession = vocabulary.professions.get(them.profession, "")
     same = profession and them.profession == me.profession and lead
     return [
         *_text("mentoring", lead, lead=True),
         *_text("profession", f"also {_a(soft_lower(profession))}" if same else ""),
         *_focus(me, them, vocabulary),
-        *_text("where", where if where and "telehealth" not in where else ""),
+        *_text("where", where if "away" in where else ""),
     ]
 
 
@@ -206,6 +208,7 @@ def _interdisciplinary(me, them, vocabulary, where):
     )
     collaborates = them.wants(purposes.INTERDISCIPLINARY)
     parts += _text("wants", "open to interdisciplinary collaboration" if collaborates else "")
+    parts += _text("where", where if "away" in where else "")
     return parts
 
 
@@ -240,6 +243,12 @@ def _coffee(me, them, vocabulary, where):
         *_focus(me, them, vocabulary),
         *_text("stage", f"also {stage}" if stage and them.stage == me.stage else ""),
         *_text("wants", "up for coffee dates" if near and keen else ""),
+        *_labelled(
+            "serves",
+            _shared("populations", me, them, vocabulary),
+            lambda chosen: f"you both see {_named(chosen)}",
+        ),
+        *_text("profession", soft_lower(vocabulary.professions.get(them.profession, ""))),
     ]
 
 
@@ -284,7 +293,9 @@ def reasons_for(
     """The reason each of `candidates` is suggested to `me` for `purpose` (None: values
     alone), weighed against each other (module docstring). `topics[i]`: the priorities
     `me` and candidate i share (scoring.shared_priorities)."""
-    radius = _RADIUS.get(purpose, purposes.COFFEE_RADIUS_KM)
+    # Referrals and coffee name a distance within their reach; the other purposes name
+    # any known distance (meeting in person matters for consultation and mentoring).
+    radius = _RADIUS.get(purpose, math.inf)
     everyone = [
         _PARTS[purpose](me, them, vocabulary, _where(me, them, vocabulary, miles, radius))
         + _values(shared, lead=purpose is None)
