@@ -467,12 +467,13 @@ def steps_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
     steps = {
         "freshness check (engine.snapshot)": (engine, "snapshot"),
         "exclusions (excluded_ids)": (suggestions, "excluded_ids"),
+        "feedback and dismissals (lessons)": (suggestions, "lessons"),
         "viewer's answers (engine.viewer_for)": (engine, "viewer_for"),
         "ranking (engine.rank)": (engine, "rank"),
         "features of the 20 (many_features)": (features, "many_features"),
         "shared priorities (per candidate)": (scoring, "shared_priorities"),
         "visible groups (per candidate)": (suggestions, "visible_groups_for"),
-        "reasons (reason_for, per candidate)": (reasons, "reason_for"),
+        "reasons (reasons_for, all 20 at once)": (reasons, "reasons_for"),
     }
     spent: dict[str, float] = defaultdict(float)
     originals = {name: getattr(module, attr) for name, (module, attr) in steps.items()}
