@@ -43,8 +43,8 @@ from matching.purposes import Features, Member, Vocabulary
 
 MAX_CLAUSES = 3
 MAX_NAMED = 2  # labels named in one clause ("trauma and grief", not a list of six)
-# Below this many candidates, shares say nothing: every clause counts as distinctive.
-MIN_FOR_RARITY = 3
+# A candidate alone has nobody to be weighed against: every clause counts as distinctive.
+MIN_FOR_RARITY = 2
 # A clause (other than the lead) shared with more than this share of the candidates
 # is left out; the values clause must be rarer still.
 COMMON = 0.6
@@ -59,13 +59,18 @@ STAGE_PHRASES = {
 }
 
 
+# Capitalized words that stay so mid-sentence (names), as in "the Gottman method".
+PROPER_NAMES = {"Gottman", "Deaf"}
+
+
 def soft_lower(label: str) -> str:
     """A label for the middle of a sentence: "Eating disorders" -> "eating disorders",
-    leaving acronyms and proper names' capitals in later words ("PTSD", "LGBTQ+")."""
+    "Licensed Clinical Social Worker" -> "licensed clinical social worker", leaving
+    acronyms ("PTSD", "LGBTQ+", "(IFS)") and PROPER_NAMES as they are."""
     words = label.split(" ")
-    first = words[0]
-    if first[:1].isupper() and first[1:].islower():
-        words[0] = first.lower()
+    for i, word in enumerate(words):
+        if word[:1].isupper() and word[1:].islower() and word not in PROPER_NAMES:
+            words[i] = word.lower()
     return " ".join(words)
 
 
@@ -151,6 +156,10 @@ def _values(topics: Sequence[str], lead: bool = False) -> list[Part]:
 
 def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
+def _a_profession(label: str) -> str:
+    return _a(soft_lower(label)) if label else ""
 
 
 # --- One function per purpose: its parts, the purpose's own ground first -----------------
@@ -248,7 +257,7 @@ def _coffee(me, them, vocabulary, where):
             _shared("populations", me, them, vocabulary),
             lambda chosen: f"you both see {_named(chosen)}",
         ),
-        *_text("profession", soft_lower(vocabulary.professions.get(them.profession, ""))),
+        *_text("profession", _a_profession(vocabulary.professions.get(them.profession, ""))),
     ]
 
 
@@ -320,7 +329,9 @@ def reasons_for(
                 chosen, rarity = [], share((part.kind, part.text))
             if not part.lead:
                 limit = VALUES_DISTINCTIVE if part.kind == "values" else COMMON
-                if rarity > limit:
+                # A trait shared with this candidate alone is distinctive, however few
+                # the candidates.
+                if rarity > limit and not rarity * n <= 1:
                     continue
             written.append(
                 (not part.lead, 0.0 if part.lead else rarity, position, part.write(chosen))
