@@ -86,6 +86,18 @@ average is printed; absolute times move with it, the ratios to the floor less, a
    between the engine's score and the exact one over the engine's picks; "same order"
    counts viewers whose 20 came in exactly the brute-force order; "out" counts engine
    picks that brute force rules out (should be 0).
+
+5. Plausibility and variety (--quality-viewers, default 200, viewers drawn at random
+   from every member; `--only-quality` runs this section alone). For each viewer and
+   purpose, the top 20 as `suggest()` returns them, reasons included. Printed per
+   purpose: the viewers with any suggestion; "repeated", the share of cards whose
+   reason text is the same as another card's for the same viewer and tab (target
+   <= 10 %); "first clauses", how many distinct first clauses all the cards had (and
+   per viewer on average); "values", the share of cards naming a shared priority.
+   For referrals, "implausible" counts reasons naming a specialty outside the
+   candidate's scope of practice (members/scope.py, checked against the candidate's
+   profession read from the database, not the engine's features; target 0), and
+   "ungrounded" referral reasons that name no specialty at all.
 """
 
 from __future__ import annotations
@@ -122,6 +134,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="rounds before timing")
     parser.add_argument("--changes", type=int, default=100, help="answers changed (section 3)")
     parser.add_argument("--sample", type=int, default=30, help="viewers checked for recall")
+    parser.add_argument(
+        "--quality-viewers", type=int, default=200, help="viewers checked for plausibility"
+    )
+    parser.add_argument(
+        "--only-quality",
+        action="store_true",
+        help="run section 5 (plausibility and variety) alone, without the timings",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the seeded database and reuse it next time"
     )
@@ -218,6 +238,10 @@ def run(args, seeding: str) -> None:
         f"{counts[total]} answered all, {len(viewer_ids) - answered} none"
     )
     print(f"  load average {before} (1/5/15 min) on {os.cpu_count()} CPUs")
+    if args.only_quality:
+        quality_section(args, rng, viewer_ids)
+        print(f"load average now {load()}; at the start {before}")
+        return
     settle()
     count_builds()
     build_section()
@@ -226,6 +250,7 @@ def run(args, seeding: str) -> None:
     refresh_section(args, rng, viewer_ids)
     bulk_write_section()
     recall_section(args, rng, viewer_ids)
+    quality_section(args, rng, viewer_ids)
     print(f"load average now {load()}; at the start {before}")
 
 
@@ -442,12 +467,13 @@ def steps_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
     steps = {
         "freshness check (engine.snapshot)": (engine, "snapshot"),
         "exclusions (excluded_ids)": (suggestions, "excluded_ids"),
+        "feedback and dismissals (lessons)": (suggestions, "lessons"),
         "viewer's answers (engine.viewer_for)": (engine, "viewer_for"),
         "ranking (engine.rank)": (engine, "rank"),
         "features of the 20 (many_features)": (features, "many_features"),
         "shared priorities (per candidate)": (scoring, "shared_priorities"),
         "visible groups (per candidate)": (suggestions, "visible_groups_for"),
-        "reasons (reason_for, per candidate)": (reasons, "reason_for"),
+        "reasons (reasons_for, all 20 at once)": (reasons, "reasons_for"),
     }
     spent: dict[str, float] = defaultdict(float)
     originals = {name: getattr(module, attr) for name, (module, attr) in steps.items()}
@@ -747,6 +773,88 @@ def compare(best: list[int], exact: dict[int, float], ranked) -> tuple | None:
     ]
     size = max(len(best), 1)
     return hits / size, tied / size, max(diffs, default=0.0), picked == best, out
+
+
+def quality_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
+    """Section 5: plausibility and variety of the reasons (module docstring)."""
+    from matching.models import Purpose
+    from matching.suggestions import suggest
+    from members.models import Term
+    from members.scope import scope_of
+
+    professions = dict(Term.objects.filter(kind=Term.Kind.PROFESSION).values_list("pk", "slug"))
+    specialties = {
+        label.lower(): slug
+        for label, slug in Term.objects.filter(kind=Term.Kind.SPECIALTY).values_list(
+            "label", "slug"
+        )
+    }
+    # Longest first, so "eating disorders" is not also read inside a longer label.
+    labels = sorted(specialties, key=len, reverse=True)
+    viewers = rng.sample(viewer_ids, min(args.quality_viewers, len(viewer_ids)))
+    users = {u.pk: u for u in _users(viewers)}
+    print(
+        f"\n5. Plausibility and variety: {len(viewers)} viewers x {len(Purpose.values)} "
+        f"purposes x top {K}"
+    )
+    print(
+        f"  {'purpose':<18} {'viewers':>7} {'cards':>6} {'repeated':>9} {'first clauses':>14} "
+        f"{'per viewer':>10} {'values':>7} {'implausible':>11} {'ungrounded':>10}"
+    )
+    total_cards = total_repeated = 0
+    for purpose in Purpose.values:
+        cards = repeated = with_values = implausible = ungrounded = served = 0
+        firsts: set[str] = set()
+        per_viewer = []
+        for uid in viewers:
+            items = suggest(users[uid], purpose, limit=K).items
+            if not items:
+                continue
+            served += 1
+            texts = Counter(item.reason for item in items)
+            cards += len(items)
+            repeated += sum(n for n in texts.values() if n > 1)
+            mine = {item.reason.split("; ")[0] for item in items}
+            firsts |= mine
+            per_viewer.append(len(mine))
+            with_values += sum("prioritize" in item.reason for item in items)
+            if purpose != Purpose.REFERRAL:
+                continue
+            for item in items:
+                ground = item.reason.split("; ")[0].lower()
+                named, rest = [], ground
+                for label in labels:
+                    if label in rest:
+                        named.append(specialties[label])
+                        rest = rest.replace(label, " ")
+                if not ground.startswith("specializes in") or not named:
+                    ungrounded += 1
+                scope = scope_of(professions.get(item.profile.profession_id))
+                if any(scope is None or not scope.treats(slug) for slug in named):
+                    implausible += 1
+        total_cards += cards
+        total_repeated += repeated
+        share = f"{repeated / cards:.1%}" if cards else "-"
+        values = f"{with_values / cards:.0%}" if cards else "-"
+        mean_firsts = f"{statistics.mean(per_viewer):.1f}" if per_viewer else "-"
+        referral = purpose == Purpose.REFERRAL
+        print(
+            f"  {purpose:<18} {served:>7} {cards:>6} {share:>9} {len(firsts):>14} "
+            f"{mean_firsts:>10} {values:>7} {implausible if referral else '-':>11} "
+            f"{ungrounded if referral else '-':>10}"
+        )
+    if total_cards:
+        verdict = "OK" if total_repeated / total_cards <= 0.10 else "MISS"
+        print(
+            f"  all purposes: {total_repeated / total_cards:.1%} of {total_cards} cards "
+            f"repeat another card's reason on the same tab (target <= 10%: {verdict})"
+        )
+
+
+def _users(ids):
+    from members.models import User
+
+    return User.objects.filter(pk__in=ids)
 
 
 if __name__ == "__main__":

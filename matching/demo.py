@@ -150,6 +150,9 @@ NOISE = 0.04  # any option at random: people are not predictable
 # Each member answers each statement like the community at large rather than their
 # cluster with a probability drawn from Beta(2, 10) (mean 0.17).
 DRIFT_BETA = (2.0, 10.0)
+MIX_BETA = (1.5, 10.0)  # the share answered like one's second cluster (mean 0.13)
+PERSONAL_PRIORITIES = 2.5  # statements per member rated "very" whatever their cluster
+RELAXED_CORE = 0.3  # a cluster's core statement that matters one step less to a member
 NOT_STARTED = 0.05
 PARTIAL = 0.10  # of the rest: some statements left unanswered
 PARTIAL_ANSWERED = (0.3, 0.85)  # the share of statements a partial member answered
@@ -213,7 +216,16 @@ def plan_values(
     shares = np.array([share for _, share in CLUSTERS])
     cluster = rng.choice(n_clusters, size=n, p=shares / shares.sum())
     drift = rng.beta(*DRIFT_BETA, size=n)
-    source = np.where(rng.random((n, q)) < drift[:, None], n_clusters, cluster[:, None])
+    # Most people sit between two outlooks: a second cluster they answer like now and
+    # then (a share drawn per member), beside the community at large.
+    second = rng.choice(n_clusters, size=n, p=shares / shares.sum())
+    mix = rng.beta(*MIX_BETA, size=n)
+    roll = rng.random((n, q))
+    source = np.where(
+        roll < drift[:, None],
+        n_clusters,
+        np.where(roll < (drift + mix)[:, None], second[:, None], cluster[:, None]),
+    )
     # Inverse-CDF sampling for every (member, statement) at once.
     cell_cdf = cumulative[source, np.arange(q)[None, :]]  # (N, Q, width)
     choice = (rng.random((n, q, 1)) > cell_cdf).sum(axis=2)
@@ -228,6 +240,12 @@ def plan_values(
         np.searchsorted(np.cumsum(IMPORTANCE_OTHER), draw, side="right"),
     )
     importance = np.minimum(importance, Importance.VERY)
+    # Each person also holds a few priorities of their own, whatever their cluster, and
+    # lets some of the cluster's go: shared priorities then say something about a pair.
+    personal = rng.random((n, q)) < PERSONAL_PRIORITIES / max(q, 1)
+    relaxed = dear & ~personal & (rng.random((n, q)) < RELAXED_CORE)
+    importance = np.where(personal, Importance.VERY, importance)
+    importance = np.where(relaxed, np.maximum(importance - 1, Importance.A_LITTLE), importance)
 
     # Accepted: every option within a radius of one's own answer.
     radius_cdf = np.cumsum(np.asarray(RADIUS_P), axis=1)[importance]  # (N, Q, 4)

@@ -464,10 +464,14 @@ def rank(
     *,
     exclude=(),
     k: int = 20,
+    damp: dict[int, float] | None = None,
 ) -> Ranked:
     """The viewer's `k` best candidates for `purpose` (None: values alone), exactly:
     everyone is scored, then the ineligible, the dealbreaker-excluded, `exclude` (user
-    ids) and the viewer are masked out before the top k are taken (purposes.top_k)."""
+    ids) and the viewer are masked out before the top k are taken (purposes.top_k).
+    `damp`: profession id -> a factor in (0, 1] multiplying the scores of candidates of
+    that profession (what the viewer's feedback taught, matching.suggestions); applied
+    to the rows still allowed only, so it reorders, never lets anyone in."""
     with _lock:
         scores, dealbroken = scoring.score_against_all(viewer.values, snap.values)
         allowed = snap.eligible & ~dealbroken
@@ -482,6 +486,10 @@ def rank(
         final = purposes.with_evidence(scores[rows], _shared_statements(snap, viewer, rows))
         if fit is not None:
             final = purposes.blend(final, fit.score[rows], purpose)
+        if damp:
+            professions = snap.features.profession[rows]
+            for profession, factor in damp.items():
+                final[professions == profession] *= np.float32(factor)
         top = purposes.top_k(final, purposes.tie_key(viewer.user_id, snap.user_ids[rows]), k)
         best = rows[top]
         user_ids = [int(uid) for uid in snap.user_ids[best]]

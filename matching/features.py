@@ -26,6 +26,7 @@ from matching import purposes
 from matching.purposes import Features, Member, Vocabulary
 from members.models import US_JURISDICTIONS, Profile, Term
 from members.privacy import FIELD_GROUPS
+from members.scope import scopes
 
 _JURISDICTION_BIT = {code: bit for bit, (code, _) in enumerate(US_JURISDICTIONS)}
 assert len(_JURISDICTION_BIT) <= 64, "telehealth jurisdictions no longer fit one uint64"
@@ -113,6 +114,8 @@ def features(rows: list[tuple], vocabulary: Vocabulary, capacity: int = 0) -> Fe
     bitsets = {name: np.zeros(size, np.uint64) for name in Vocabulary.FIELDS}
     referrals = np.zeros(size, np.int8)
     telehealth = np.zeros(size, np.uint64)
+    scope = np.zeros(size, np.uint64)
+    discipline = np.full(size, purposes.UNKNOWN, np.int16)
     owners: list[int] = []  # (row, term id) pairs of shown practice terms, set below
     chosen: list[int] = []
     for i, row in enumerate(rows):
@@ -122,6 +125,8 @@ def features(rows: list[tuple], vocabulary: Vocabulary, capacity: int = 0) -> Fe
             stage[i] = _STAGE.get(career, purposes.UNKNOWN)
             if profession_id is not None:
                 profession[i] = profession_id
+                scope[i] = vocabulary.scope_bits.get(profession_id, 0)
+                discipline[i] = vocabulary.disciplines.get(profession_id, purposes.UNKNOWN)
         if practice_shown:
             ids = row[10] or ()
             owners.extend([i] * len(ids))
@@ -145,6 +150,8 @@ def features(rows: list[tuple], vocabulary: Vocabulary, capacity: int = 0) -> Fe
         z=xyz[:, 2].copy(),
         referrals=referrals,
         telehealth=telehealth,
+        scope=scope,
+        discipline=discipline,
         **bitsets,
     )
 
@@ -190,4 +197,4 @@ def many_features(profiles, vocabulary: Vocabulary) -> list[Member]:
 def vocabulary() -> Vocabulary:
     """Bits and labels for every taxonomy term (one query)."""
     rows = Term.objects.values_list("pk", "kind", "slug", "label")
-    return Vocabulary.from_terms(rows, [name for _, name in US_JURISDICTIONS])
+    return Vocabulary.from_terms(rows, [name for _, name in US_JURISDICTIONS], scopes())

@@ -247,6 +247,46 @@ class Dismissal(models.Model):
         return cls(member=member, other=other, purpose=purpose, kind=cls.Kind.NOT_NOW, until=until)
 
 
+class SuggestionFeedback(models.Model):
+    """`member`'s answer to "Good suggestion?" about `other` under one purpose: stored
+    so the suggestions learn from it (matching.suggestions lowers candidates like those
+    they said "not really" to) and so staff can see how often suggestions land (the
+    share of "yes" per purpose, /review/matching/). One answer per pair and purpose; a
+    new answer replaces the old."""
+
+    class Verdict(models.TextChoices):
+        YES = "yes", "Yes"
+        NOT_REALLY = "not_really", "Not really"
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "other", "purpose"],
+                name="%(app_label)s_%(class)s_once_per_purpose",
+                violation_error_message="You already said whether this was a good suggestion.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=["yes", "not_really"]),
+                name="%(app_label)s_%(class)s_verdict_known",
+                violation_error_message="Answer “yes” or “not really”.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(member=models.F("other")),
+                name="%(app_label)s_%(class)s_not_self",
+                violation_error_message="You cannot rate a suggestion of yourself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} on {self.other_id} ({self.purpose}): {self.verdict}"
+
+
 class MatchingChange(models.Model):
     """A member whose matching data changed in a way no timestamp shows: an answer
     withdrawn (a deleted row has no `updated_at`), or anything a caller of

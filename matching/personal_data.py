@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from matching.models import Answer, Dismissal, MatchingChange, ValuesConsent
+from matching.models import Answer, Dismissal, MatchingChange, SuggestionFeedback, ValuesConsent
 from matching.services import matching_changed
 from members.personal_data import handles_of
 
@@ -13,6 +13,7 @@ MODELS = {
     Answer: "delete",
     ValuesConsent: "delete",
     Dismissal: "delete",  # those they made, and those others made of them
+    SuggestionFeedback: "delete",  # what they said of suggestions, and what others said of them
     # One row (id and time) that tells every web process to drop the member from its
     # suggestion snapshot: erasure writes it, and it holds nothing about them.
     MatchingChange: "keep",
@@ -27,7 +28,8 @@ def export_data(user) -> dict:
     consent = ValuesConsent.objects.filter(member=user).first()
     answers = Answer.objects.filter(member=user).select_related("statement__questionnaire")
     dismissals = list(Dismissal.objects.filter(member=user).order_by("created_at"))
-    handles = handles_of(d.other_id for d in dismissals)
+    feedback = list(SuggestionFeedback.objects.filter(member=user).order_by("pk"))
+    handles = handles_of([d.other_id for d in dismissals] + [f.other_id for f in feedback])
     return {
         "values_consent": {"given_at": _iso(consent.given_at)} if consent else None,
         "values_answers": [
@@ -56,6 +58,14 @@ def export_data(user) -> dict:
             }
             for d in dismissals
         ],
+        "suggestion_feedback": [
+            {
+                "member": handles[f.other_id],
+                "purpose": f.get_purpose_display(),
+                "good_suggestion": f.get_verdict_display(),
+            }
+            for f in feedback
+        ],
     }
 
 
@@ -63,5 +73,6 @@ def erase_data(user) -> None:
     Answer.objects.filter(member=user).delete()
     ValuesConsent.objects.filter(member=user).delete()
     Dismissal.objects.filter(Q(member=user) | Q(other=user)).delete()
+    SuggestionFeedback.objects.filter(Q(member=user) | Q(other=user)).delete()
     # A deleted answer leaves no timestamp: tell the engine this member changed.
     matching_changed(user.pk)

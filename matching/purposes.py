@@ -37,8 +37,9 @@ is not a bad one, but a known good one comes first.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
@@ -86,6 +87,7 @@ VALUES_WEIGHT = {
 EARTH_RADIUS_KM = 6371.0088
 
 _ZERO = np.uint64(0)
+ANY_SPECIALTY = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 # The arrays stay in float32: numpy promotes a float32 array combined with a float64
 # array (or a bool array with a Python float) to float64, at twice the memory traffic,
 # so constants here are float32.
@@ -113,18 +115,28 @@ class Vocabulary:
     labels: dict[str, tuple[str, ...]]  # field -> the label of each bit
     professions: dict[int, str]  # profession term id -> label
     jurisdictions: tuple[str, ...] = ()  # the name of each telehealth bit
+    # Scope of practice (members.scope), by profession term id: the specialties bitset
+    # the profession treats, and its discipline's index. Missing: unknown.
+    scope_bits: dict[int, int] = dataclasses.field(default_factory=dict)
+    disciplines: dict[int, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_terms(
-        cls, rows: Iterable[tuple[int, str, str, str]], jurisdictions: Sequence[str] = ()
+        cls,
+        rows: Iterable[tuple[int, str, str, str]],
+        jurisdictions: Sequence[str] = (),
+        scopes: Mapping | None = None,
     ) -> Vocabulary:
         """Bits go by term id within a kind (ids never change), except that the
-        LOOKING_FOR slugs the purposes read come first, at their fixed bits."""
+        LOOKING_FOR slugs the purposes read come first, at their fixed bits. `scopes`:
+        profession slug -> members.scope.Scope (its `specialties` and `discipline`)."""
         by_kind: dict[str, list[tuple[int, str, str]]] = {}
         professions = {}
+        profession_slugs = {}
         for pk, kind, slug, label in rows:
             if kind == "profession":
                 professions[pk] = label
+                profession_slugs[pk] = slug
             elif kind in cls.KINDS:
                 by_kind.setdefault(kind, []).append((pk, slug, label))
         bit_of, labels = {}, {}
@@ -141,7 +153,19 @@ class Vocabulary:
             for bit, (pk, _, _) in enumerate(terms):
                 bit_of[pk] = (field, bit)
             labels[field] = tuple(label for _, _, label in terms)
-        return cls(bit_of, labels, professions, tuple(jurisdictions))
+        specialty_bit = {
+            slug: bit_of[pk][1] for pk, slug, _ in by_kind.get("specialty", []) if pk in bit_of
+        }
+        scope_bits, disciplines, names = {}, {}, {}
+        for pk, slug in profession_slugs.items():
+            scope = (scopes or {}).get(slug)
+            if scope is None:
+                continue
+            scope_bits[pk] = sum(
+                1 << specialty_bit[s] for s in scope.specialties if s in specialty_bit
+            )
+            disciplines[pk] = names.setdefault(scope.discipline, len(names))
+        return cls(bit_of, labels, professions, tuple(jurisdictions), scope_bits, disciplines)
 
     def bitsets(self, term_ids: Iterable[int] | None) -> dict[str, int]:
         """A profile's terms as one bitset per field (other kinds are ignored)."""
@@ -177,6 +201,11 @@ class Features:
     looking_for: np.ndarray  # uint64 bitset, LOOKING_FOR bits first
     referrals: np.ndarray  # int8, REFERRALS_*
     telehealth: np.ndarray  # uint64 bitset over the jurisdictions
+    # From the profession (so shown with it): the specialties its scope of practice
+    # covers (ANY_SPECIALTY where no scope is known to the caller, 0 for a hidden
+    # profession), and its discipline (UNKNOWN where hidden or not known).
+    scope: np.ndarray  # uint64 bitset over specialties
+    discipline: np.ndarray  # int16
 
     def __len__(self) -> int:
         return self.stage.shape[0]
@@ -197,6 +226,8 @@ class Features:
             looking_for=np.array([m.looking_for for m in members], np.uint64),
             referrals=np.array([m.referrals for m in members], np.int8),
             telehealth=np.array([m.telehealth for m in members], np.uint64),
+            scope=np.array([m.scope for m in members], np.uint64),
+            discipline=np.array([m.discipline for m in members], np.int16),
         )
 
     def member(self, index: int) -> Member:
@@ -210,6 +241,8 @@ class Features:
             looking_for=self.looking_for[index],
             referrals=int(self.referrals[index]),
             telehealth=self.telehealth[index],
+            scope=self.scope[index],
+            discipline=int(self.discipline[index]),
         )
 
 
@@ -226,6 +259,8 @@ class Member:
     looking_for: np.uint64 = _ZERO
     referrals: int = REFERRALS_NO
     telehealth: np.uint64 = _ZERO
+    scope: np.uint64 = ANY_SPECIALTY
+    discipline: int = UNKNOWN
 
     def wants(self, bit: np.uint64) -> bool:
         return bool(np.uint64(self.looking_for) & bit)
@@ -313,22 +348,17 @@ def _nearness(distance: np.ndarray, radius: float) -> np.ndarray:
 
 
 def peer_consultation(me: Member, them: Features) -> Fit:
-    """Colleagues at a similar stage (within one) with overlapping specialties or
-    modalities, or who say they are looking for peer consultation."""
+    """Colleagues at a similar stage (the same or one apart, both known) whose
+    specialties or modalities overlap mine; those looking for peer consultation and
+    those at my very stage first."""
     focus_bits = np.bitwise_count(them.specialties & me.specialties)
     focus_bits += np.bitwise_count(them.modalities & me.modalities)
     wants = _has(them.looking_for, PEER)
     if me.stage == UNKNOWN:
-        stage_fit = np.full(len(them), _F(0.5))
-        similar = np.ones(len(them), bool)
-    else:
-        gap = np.abs(them.stage.astype(np.int8) - np.int8(me.stage))
-        # By gap (0, 1, 2, 3), then for an unknown stage (index 4).
-        stage_fit = np.array([1.0, 0.6, 0.0, 0.0, 0.5], np.float32)[
-            np.where(them.stage == UNKNOWN, 4, gap)
-        ]
-        similar = (them.stage == UNKNOWN) | (gap <= 1)
-    allowed = similar & ((focus_bits > 0) | wants)
+        return Fit(np.full(len(them), _F(FIT_FLOOR)), np.zeros(len(them), bool))
+    gap = np.abs(them.stage.astype(np.int8) - np.int8(me.stage))
+    stage_fit = np.array([1.0, 0.5, 0.0, 0.0], np.float32)[np.minimum(gap, 3)]
+    allowed = (them.stage != UNKNOWN) & (gap <= 1) & (focus_bits > 0)
     parts = stage_fit * _F(0.3)
     parts += _SATURATED[focus_bits] * _F(0.45)
     parts += wants * _F(0.25)
@@ -337,66 +367,79 @@ def peer_consultation(me: Member, them: Features) -> Fit:
 
 def mentorship_direction(me: Member, them: Features) -> np.ndarray:
     """+1 where they could mentor me, -1 where I could mentor them, 0 otherwise: a gap of
-    MENTOR_GAP stages or more, and the senior offers mentorship or the junior seeks it."""
+    MENTOR_GAP stages or more, and the senior offers mentorship ("mentorship: giving");
+    when I am the senior, the junior must also be looking for a mentor (nobody is
+    offered a mentee who did not ask)."""
     if me.stage == UNKNOWN:
         return np.zeros(len(them), np.int8)
     known = them.stage != UNKNOWN
     gap = them.stage.astype(np.int8) - np.int8(me.stage)
-    they_mentor = known & (gap >= MENTOR_GAP)
-    if not me.wants(RECEIVING):
-        they_mentor &= _has(them.looking_for, GIVING)
-    i_mentor = known & (gap <= -MENTOR_GAP)
+    they_mentor = known & (gap >= MENTOR_GAP) & _has(them.looking_for, GIVING)
+    i_mentor = known & (gap <= -MENTOR_GAP) & _has(them.looking_for, RECEIVING)
     if not me.wants(GIVING):
-        i_mentor &= _has(them.looking_for, RECEIVING)
+        i_mentor[:] = False
     return they_mentor.astype(np.int8) - i_mentor.astype(np.int8)
+
+
+def _same_discipline(me: Member, them: Features) -> np.ndarray:
+    """Where their discipline (or, without scope data, profession) is mine."""
+    if me.discipline != UNKNOWN:
+        return (them.discipline != UNKNOWN) & (them.discipline == me.discipline)
+    return (them.profession != UNKNOWN) & (them.profession == me.profession)
 
 
 def mentorship(me: Member, them: Features) -> Fit:
     """Both directions: a mentor for me, or someone I could mentor (see
-    `mentorship_direction`). Both sides willing beats one side willing; a shared focus
-    makes the mentoring more useful."""
+    `mentorship_direction`). Then: the junior asked for it too, a mentor of one's own
+    discipline (an associate social worker learns most from a social worker), and a
+    shared focus."""
     direction = mentorship_direction(me, them)
-    # Half for the other side's willingness, half for mine, in the pair's direction.
-    willing = np.where(
-        direction > 0,
-        _has(them.looking_for, GIVING) * _F(0.5) + _F(0.5 * me.wants(RECEIVING)),
-        _has(them.looking_for, RECEIVING) * _F(0.5) + _F(0.5 * me.wants(GIVING)),
-    )
+    asked = np.where(
+        direction > 0, _F(1.0 if me.wants(RECEIVING) else 0.0), _F(1.0)
+    )  # when I mentor, they asked by the gate
     focus = np.bitwise_count(them.specialties & me.specialties)
     focus += np.bitwise_count(them.modalities & me.modalities)
-    parts = willing * _F(0.55)
-    parts += _SATURATED[focus] * _F(0.45)
+    parts = asked * _F(0.3)
+    parts += _same_discipline(me, them) * _F(0.35)
+    parts += _SATURATED[focus] * _F(0.35)
     return _fit(parts, direction != 0)
 
 
 def interdisciplinary(me: Member, them: Features) -> Fit:
-    """A different profession serving the same populations."""
+    """Another discipline (a dietitian, a prescriber, a peer specialist for a therapist;
+    not one therapist for another) serving populations I serve."""
     shared = them.populations & me.populations
-    allowed = (
-        (them.profession != UNKNOWN)
-        & (me.profession != UNKNOWN)
-        & (them.profession != me.profession)
-        & (shared != 0)
-    )
+    known = (them.profession != UNKNOWN) & (me.profession != UNKNOWN)
+    allowed = known & ~_same_discipline(me, them) & (them.profession != me.profession)
+    allowed &= shared != 0
     parts = _saturated(shared) * _F(0.7)
     parts += _has(them.looking_for, INTERDISCIPLINARY) * _F(0.3)
     return _fit(parts, allowed)
 
 
+def referral_specialties(me: Member, them: Features) -> np.ndarray:
+    """The specialties a referral to them could be for: theirs, not mine, and within
+    their profession's scope of practice (a dietitian is never a referral for
+    personality disorders, whatever their profile lists)."""
+    return them.specialties & ~np.uint64(me.specialties) & them.scope
+
+
 def referral(me: Member, them: Features) -> Fit:
-    """Someone to refer clients to: accepting referrals (yes or waitlist), with at
-    least one specialty I lack, and reachable by my clients: practising within
-    REFERRAL_RADIUS_KM, or by telehealth in a jurisdiction we share."""
-    complement = them.specialties & ~np.uint64(me.specialties)
+    """Someone to refer clients to: a specialty I lack that their profession treats
+    (`referral_specialties`), accepting referrals (yes, or a waitlist), and reachable
+    by my clients: practicing within REFERRAL_RADIUS_KM, or by telehealth in a
+    jurisdiction we share. Ranked by that order: what they add (and for whom), then
+    whether they take referrals now, then how near."""
+    complement = referral_specialties(me, them)
     remote = (them.telehealth & me.telehealth) != 0
     reach = _nearness(distances_km(me, them), REFERRAL_RADIUS_KM)
     allowed = (them.referrals >= REFERRALS_WAITLIST) & (complement != 0) & ((reach > 0) | remote)
     np.maximum(reach, remote * _F(0.5), out=reach)
     parts = _saturated(complement) * _F(0.3)
-    parts += ((them.populations & me.populations) != 0) * _F(0.15)
-    parts += reach * _F(0.3)
-    parts += np.where(them.referrals == REFERRALS_YES, _F(0.15), _F(0.075))
-    parts += _has(them.looking_for, REFERRALS) * _F(0.1)
+    parts += ((them.populations & me.populations) != 0) * _F(0.2)
+    parts += np.where(them.referrals == REFERRALS_YES, _F(0.2), _F(0.05))
+    parts += reach * _F(0.25)
+    parts += _has(them.looking_for, REFERRALS) * _F(0.05)
     return _fit(parts, allowed)
 
 

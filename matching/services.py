@@ -20,6 +20,7 @@ from matching.models import (
     Purpose,
     Questionnaire,
     Statement,
+    SuggestionFeedback,
     ValuesConsent,
 )
 from members.models import User
@@ -247,3 +248,30 @@ def dismissal_create(*, member: User, other: User, purpose: str, kind: str, now=
         update_fields=["kind", "until", "created_at"],
     )
     return dismissal
+
+
+@transaction.atomic
+def suggestion_feedback_record(
+    *, member: User, other: User, purpose: str, verdict: str, now=None
+) -> SuggestionFeedback:
+    """`member` says whether suggesting `other` for `purpose` was good ("yes" / "not
+    really"); a second answer replaces the first (an upsert, so a double click is one
+    row). Private to `member`: `other` never learns of it."""
+    feedback = SuggestionFeedback(
+        member=member,
+        other=other,
+        purpose=purpose,
+        verdict=verdict,
+        created_at=now or timezone.now(),
+    )
+    if member.pk == other.pk:
+        raise ValidationError("You cannot rate a suggestion of yourself.")
+    # The upsert below is the uniqueness rule: an earlier answer is replaced, not a clash.
+    feedback.full_clean(validate_unique=False, validate_constraints=False)
+    SuggestionFeedback.objects.bulk_create(
+        [feedback],
+        update_conflicts=True,
+        unique_fields=["member", "other", "purpose"],
+        update_fields=["verdict", "created_at"],
+    )
+    return feedback

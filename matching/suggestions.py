@@ -22,15 +22,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from matching import engine, features, purposes, reasons, scoring
-from matching.models import Dismissal, Purpose
+from matching.models import Dismissal, Purpose, SuggestionFeedback
 from members.models import Connection, Profile, User, never_introduced_ids
 from members.privacy import ALL_GROUPS, visible_groups_for
 
 LIMIT = 20
+# Learning from the viewer: each dismissal or "not really" (net of "yes") about a
+# candidate of some profession multiplies that profession's scores for this viewer and
+# purpose by (1 - LEARNING_STEP), down to LEARNING_FLOOR: after three dismissed
+# dietitians, dietitians rank about a third lower under that tab.
+LEARNING_STEP = 0.15
+LEARNING_FLOOR = 0.4
 MARGIN = 10
 # Fewer answers than this and the values part of the ranking is mostly the prior: the
 # page asks the member to answer a few more.
@@ -43,6 +49,7 @@ class Suggestion:
     reason: str
     groups: frozenset[str]  # the profile's field groups the viewer may see
     profession_label: str  # the profession's label, shown only with its group
+    feedback: str = ""  # the viewer's "Good suggestion?" answer, if any
 
     @property
     def profession(self) -> str:
@@ -96,6 +103,7 @@ _CARD_FIELDS = (
     "photo_token",
     "headline",
     "suggest_in_matches",
+    "country",
     *(f"{group}_visibility" for group in ALL_GROUPS),
     *features.PROFILE_COLUMNS,
 )
@@ -107,11 +115,16 @@ def _profiles():
 
 
 def hints_for(purpose: str, me: purposes.Member) -> list[str]:
-    """What the viewer's own profile lacks (as members see it) for this purpose: the
-    ranking uses only what a member shows to all members, theirs included."""
+    """What the viewer could add to their profile, shown to all members, to get (better)
+    suggestions for this purpose: the ranking uses only what a member shows to all
+    members, theirs included, and each purpose needs its own facts."""
     hints = []
-    if purpose == Purpose.MENTORSHIP and me.stage == purposes.UNKNOWN:
+    if purpose in (Purpose.MENTORSHIP, Purpose.PEER_CONSULTATION) and me.stage == purposes.UNKNOWN:
         hints.append("your career stage")
+    if purpose == Purpose.MENTORSHIP and not (
+        me.wants(purposes.GIVING) or me.wants(purposes.RECEIVING)
+    ):
+        hints.append("“Mentorship” (giving or receiving) under what you are looking for")
     if purpose == Purpose.INTERDISCIPLINARY:
         if me.profession == purposes.UNKNOWN:
             hints.append("your profession")
@@ -119,11 +132,64 @@ def hints_for(purpose: str, me: purposes.Member) -> list[str]:
             hints.append("the populations you serve")
     if purpose == Purpose.PEER_CONSULTATION and not (me.specialties or me.modalities):
         hints.append("your specialties or modalities")
-    if purpose == Purpose.REFERRAL and not (me.located or me.telehealth):
-        hints.append("your practice location or telehealth jurisdictions")
-    if purpose == Purpose.COFFEE and not me.located:
-        hints.append("your practice location")
+    if purpose == Purpose.REFERRAL:
+        if not me.specialties:
+            hints.append("the specialties you offer (so we suggest those you don’t)")
+        if not (me.located or me.telehealth):
+            hints.append("your practice location or telehealth jurisdictions")
+    if purpose == Purpose.COFFEE:
+        if not me.located:
+            hints.append("your practice location")
+        if not me.wants(purposes.COFFEE):
+            hints.append("“Coffee dates” under what you are looking for")
     return hints
+
+
+def lessons(viewer: User, purpose: str) -> tuple[dict[int, str], list[int], list[int]]:
+    """What the viewer told us under `purpose`, in one query: their "Good suggestion?"
+    answers (other id -> verdict), and the ids of everyone they dismissed or said "not
+    really" to here (or dismissed everywhere), whatever the date: lapsed "not now"s
+    still teach."""
+    dismissed = (
+        Dismissal.objects.filter(member=viewer, purpose__in=[purpose, Dismissal.ALL])
+        .annotate(verdict=Value("dismissed"))
+        .values_list("other_id", "verdict")
+    )
+    rated = SuggestionFeedback.objects.filter(member=viewer, purpose=purpose).values_list(
+        "other_id", "verdict"
+    )
+    verdicts: dict[int, str] = {}
+    disliked = []
+    for other, verdict in rated.order_by().union(dismissed.order_by(), all=True):
+        if verdict != "dismissed":
+            verdicts[other] = verdict
+        if verdict != SuggestionFeedback.Verdict.YES:
+            disliked.append(other)
+    liked = [other for other, verdict in verdicts.items() if verdict == "yes"]
+    return verdicts, disliked, liked
+
+
+def damping(snap, disliked: list[int], liked: list[int]) -> dict[int, float]:
+    """Profession id -> score factor, from the professions (as members see them) of the
+    candidates the viewer disliked and liked (see LEARNING_STEP)."""
+    net: dict[int, int] = {}
+    for ids, step in ((disliked, 1), (liked, -1)):
+        for uid in ids:
+            row = snap.row_of.get(uid)
+            profession = int(snap.features.profession[row]) if row is not None else -1
+            if profession != purposes.UNKNOWN:
+                net[profession] = net.get(profession, 0) + step
+    return {
+        profession: max(LEARNING_FLOOR, 1 - LEARNING_STEP * count)
+        for profession, count in net.items()
+        if count > 0
+    }
+
+
+def uses_miles(profile: Profile) -> bool:
+    """Distances in miles for members in the US (and those who gave no country: Hive's
+    members are US clinicians), in km elsewhere."""
+    return profile.country in ("", "US")
 
 
 def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
@@ -135,29 +201,47 @@ def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
     snap = engine.snapshot()
     exclude = excluded_ids(viewer, purpose)
     me = engine.viewer_for(viewer, profile, snap)
-    ranked = engine.rank(snap, me, purpose, exclude=exclude, k=limit + MARGIN)
+    verdicts, disliked, liked = lessons(viewer, purpose)
+    ranked = engine.rank(
+        snap,
+        me,
+        purpose,
+        exclude=exclude,
+        k=limit + MARGIN,
+        damp=damping(snap, disliked, liked),
+    )
     allowed = User.objects.introducible_to(viewer).in_good_standing().filter(pk__in=ranked.user_ids)
     found = {p.user_id: p for p in _profiles().filter(user__in=allowed, suggest_in_matches=True)}
     dropped = [uid for uid in ranked.user_ids if uid not in found]
     if dropped:
         engine.recheck(dropped)
     shown = [found[uid] for uid in ranked.user_ids if uid in found][:limit]
+    members = features.many_features(shown, snap.vocabulary)
+    topics = [
+        [
+            snap.topics[key]
+            for key in scoring.shared_priorities(me.answers, ranked.answers_of(c.user_id))
+            if key in snap.topics
+        ]
+        for c in shown
+    ]
+    # Weighed against each other: what distinguishes each among the viewer's candidates.
+    texts = reasons.reasons_for(
+        purpose,
+        me.member,
+        members,
+        topics=topics,
+        vocabulary=snap.vocabulary,
+        miles=uses_miles(profile),
+    )
     items = []
-    for candidate, them in zip(shown, features.many_features(shown, snap.vocabulary), strict=True):
+    for candidate, reason in zip(shown, texts, strict=True):
         # Never a connection (they are excluded), so "connected" is False: the viewer
         # sees what its owner shows to all members, exactly what the features hold.
         groups = frozenset(visible_groups_for(candidate, viewer, connected=False))
-        theirs = ranked.answers_of(candidate.user_id)
-        topics = [
-            snap.topics[key]
-            for key in scoring.shared_priorities(me.answers, theirs)
-            if key in snap.topics
-        ]
-        reason = reasons.reason_for(
-            purpose, me.member, them, topics=topics, vocabulary=snap.vocabulary
-        )
         label = snap.vocabulary.professions.get(candidate.profession_id, "")
-        items.append(Suggestion(candidate, reason, groups, label))
+        verdict = verdicts.get(candidate.user_id, "")
+        items.append(Suggestion(candidate, reason, groups, label, verdict))
     return Suggestions(
         purpose=purpose,
         items=items,

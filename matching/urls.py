@@ -1,6 +1,6 @@
 from django.urls import path
 
-from matching.views import matches, values
+from matching.views import matches, review, values
 
 app_name = "matching"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     # Suggestions (views/matches.py)
     path("matches/", matches.matches, name="matches"),
     path("matches/dismiss/<slug:handle>/", matches.dismiss, name="dismiss"),
+    path("matches/feedback/<slug:handle>/", matches.feedback, name="feedback"),
+    # Staff: how often suggestions land (views/review.py)
+    path("review/matching/", review.suggestion_quality, name="suggestion_quality"),
 ]

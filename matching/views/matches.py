@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hive.access import member_required
 from matching import services
-from matching.models import Dismissal, Purpose
+from matching.models import Dismissal, Purpose, SuggestionFeedback
 from matching.suggestions import suggest
 from members.access import ProfileAccess, access_profile
 
@@ -95,6 +95,35 @@ def dismiss(request: HttpRequest, handle: str) -> HttpResponse:
         return render(
             request,
             "matching/matches.html#dismissed",
+            {"profile": access.profile, "done": done},
+        )
+    messages.success(request, done)
+    return redirect(_matches_url(purpose))
+
+
+@member_required
+@require_POST
+def feedback(request: HttpRequest, handle: str) -> HttpResponse:
+    """ "Good suggestion? yes / not really" on a card: stored (private to the viewer),
+    it teaches this tab's ranking (matching.suggestions.damping). htmx swaps the
+    question for a thank-you; without JavaScript, back to the tab with a message."""
+    access = _other(request, handle)
+    purpose = _purpose(request.POST.get("purpose"))
+    verdict = request.POST.get("verdict", "")
+    if verdict not in SuggestionFeedback.Verdict.values:
+        return HttpResponseBadRequest("Answer “yes” or “not really”.")
+    services.suggestion_feedback_record(
+        member=request.user, other=access.profile.user, purpose=purpose, verdict=verdict
+    )
+    done = (
+        "Thanks: we’ll suggest more colleagues like this."
+        if verdict == SuggestionFeedback.Verdict.YES
+        else "Thanks: we’ll suggest fewer colleagues like this here."
+    )
+    if request.htmx:
+        return render(
+            request,
+            "matching/matches.html#feedback",
             {"profile": access.profile, "done": done},
         )
     messages.success(request, done)

@@ -115,6 +115,13 @@ def _reference_person(rng: random.Random) -> tuple[str, str]:
     return f"{first} {last}", f"{to_slug(first)}.{to_slug(last)}@example.org"
 
 
+def _supervisor(rng: random.Random, profile) -> str:
+    """The supervisor an associate's profile names (community.py), else someone new."""
+    drawn = _reference_person(rng)[0]
+    named = getattr(profile, "demo_supervisor", "")
+    return named.split(",")[0] if named else drawn
+
+
 def plan_applications(rng: random.Random, *, users, profiles, now) -> list[ApplicationPlan]:
     """Applications for everyone but the staff login and the demo applicant: approved
     for members, lapsed for lapsed members, and 5–8 waiting among the applicants.
@@ -142,7 +149,7 @@ def plan_applications(rng: random.Random, *, users, profiles, now) -> list[Appli
             pronouns=profile.pronouns,
             profession=profile.profession,
             credential_tier=tier,
-            supervisor_name=_reference_person(rng)[0] if tier == Profile.Tier.ASSOCIATE else "",
+            supervisor_name=_supervisor(rng, profile) if tier == Profile.Tier.ASSOCIATE else "",
             license_type=profile.credentials,
             license_number=f"{rng.randint(10_000, 999_999)}",
             license_jurisdiction=profile.region if profile.region in JURISDICTIONS else "CA",

@@ -20,9 +20,6 @@ from hive.demo import DEMO_LOGINS, DEMO_PASSWORD
 from members.demo.applications import plan_applications, save_applications
 from members.demo.data import (
     BATCH,
-    BIO_CLOSINGS,
-    BIO_MIDDLES,
-    BIO_OPENINGS,
     FIRST_NAMES,
     JURISDICTIONS,
     LAST_NAMES,
@@ -30,15 +27,17 @@ from members.demo.data import (
     PROFESSIONS,
     PRONOUNS,
     REFERRALS,
-    STAGES,
+    SUPERVISOR_LETTERS,
     VISIBILITY_GROUPS,
     largest_cities,
     to_slug,
     weighted_choice,
 )
 from members.demo.network import save_network
+from members.demo.practice import describe, draw_practice
 from members.directory import profile_refresh_search
 from members.models import Profile, Term, User
+from members.scope import scope_of
 
 DEMO_DOMAIN = "demo.hive.test"
 
@@ -75,6 +74,8 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
     profession_weights = [
         (slug, weight) for slug, (_, _, weight) in PROFESSIONS.items() if slug in professions
     ]
+    by_slug = {(t.kind, t.slug): t for kind_terms in terms.values() for t in kind_terms}
+    labels = {t.slug: t.label for kind_terms in terms.values() for t in kind_terms}
     english = next(t for t in terms[Term.Kind.LANGUAGE] if t.slug == "english")
     other_languages = [t for t in terms[Term.Kind.LANGUAGE] if t.slug != "english"]
     cities = largest_cities()
@@ -101,25 +102,36 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
         profession_slug = weighted_choice(rng, profession_weights)
         tier, letters, _ = PROFESSIONS[profession_slug]
         city = rng.choices(cities, weights=city_weights, k=1)[0]
-        specialties = rng.sample(terms[Term.Kind.SPECIALTY], rng.randint(2, 5))
-        modalities = rng.sample(terms[Term.Kind.MODALITY], rng.randint(1, 4))
-        populations = rng.sample(terms[Term.Kind.POPULATION], rng.randint(1, 4))
+        # Specialties, modalities, populations and stage within the profession's scope
+        # of practice (members/data/scope.json), leaning the member's own way.
+        scope = scope_of(profession_slug)
+        practice = draw_practice(rng, scope, tier)
         languages = [english]
         if rng.random() < 0.28:
             languages += rng.sample(other_languages, rng.randint(1, 2))
         joined = now - timedelta(days=rng.randint(0, 900), minutes=rng.randint(0, 1439))
-        bio = " ".join(
-            [
-                rng.choice(BIO_OPENINGS).format(
-                    population=populations[0].label.split(" (")[0].lower(),
-                    specialty=specialties[0].label.lower(),
-                ),
-                rng.choice(BIO_MIDDLES).format(modality=modalities[0].label),
-                rng.choice(BIO_CLOSINGS),
-            ]
+        supervisor = ""
+        if scope.supervised:
+            supervisor = (
+                f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}, "
+                f"{SUPERVISOR_LETTERS.get(letters, 'LCSW')}"
+            )
+        headline, bio = describe(
+            rng,
+            practice=practice,
+            scope=scope,
+            labels=labels,
+            letters=letters,
+            city=city["name"],
+            language=languages[1].label if len(languages) > 1 else "",
+            supervisor=supervisor,
         )
-        headline = f"{letters} · {specialties[0].label} · {populations[0].label.split(' (')[0]}"
-        looking_for = practice_rng.sample(terms[Term.Kind.LOOKING_FOR], practice_rng.randint(1, 3))
+        chosen = (
+            [by_slug[Term.Kind.SPECIALTY, slug] for slug in practice.specialties]
+            + [by_slug[Term.Kind.MODALITY, slug] for slug in practice.modalities]
+            + [by_slug[Term.Kind.POPULATION, slug] for slug in practice.populations]
+            + [by_slug[Term.Kind.LOOKING_FOR, slug] for slug in practice.looking_for]
+        )
         telehealth = []
         if practice_rng.random() < 0.6 and city["admin1code"] in JURISDICTIONS:
             telehealth = [city["admin1code"]]
@@ -145,30 +157,30 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
                 date_joined=joined,
             )
         )
-        profiles.append(
-            Profile(
-                handle=handle,
-                display_name=f"{first} {last}",
-                pronouns=weighted_choice(rng, PRONOUNS),
-                headline=headline[:140],
-                bio=bio,
-                profession=professions[profession_slug],
-                credential_tier=tier,
-                credentials=letters,
-                career_stage=weighted_choice(rng, STAGES),
-                city=city["name"],
-                region=city["admin1code"],
-                country="US",
-                latitude=round(city["latitude"] + rng.uniform(-0.08, 0.08), 5),
-                longitude=round(city["longitude"] + rng.uniform(-0.08, 0.08), 5),
-                telehealth_jurisdictions=telehealth,
-                accepting_referrals=weighted_choice(practice_rng, REFERRALS),
-                office_space=weighted_choice(practice_rng, OFFICE_SPACE),
-                created_at=joined,
-                **privacy,
-            )
+        profile = Profile(
+            handle=handle,
+            display_name=f"{first} {last}",
+            pronouns=weighted_choice(rng, PRONOUNS),
+            headline=headline[:140],
+            bio=bio,
+            profession=professions[profession_slug],
+            credential_tier=tier,
+            credentials=letters,
+            career_stage=practice.stage,
+            city=city["name"],
+            region=city["admin1code"],
+            country="US",
+            latitude=round(city["latitude"] + rng.uniform(-0.08, 0.08), 5),
+            longitude=round(city["longitude"] + rng.uniform(-0.08, 0.08), 5),
+            telehealth_jurisdictions=telehealth,
+            accepting_referrals=weighted_choice(practice_rng, REFERRALS),
+            office_space=weighted_choice(practice_rng, OFFICE_SPACE),
+            created_at=joined,
+            **privacy,
         )
-        profile_terms.append(specialties + modalities + populations + languages + looking_for)
+        profiles.append(profile)
+        profile.demo_supervisor = supervisor  # the name the application gives (applications.py)
+        profile_terms.append(chosen + languages)
 
     add_person(DEMO_LOGINS["staff"], status=User.Status.MEMBER, is_staff=True)
     add_person(DEMO_LOGINS["member"], status=User.Status.MEMBER)

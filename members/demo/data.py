@@ -245,28 +245,8 @@ PROFESSIONS = {
     "case-manager": ("allied", "CCM", 1),
 }
 PRONOUNS = [("she/her", 55), ("he/him", 28), ("they/them", 12), ("", 5)]
-STAGES = [("student", 6), ("early", 32), ("mid", 38), ("seasoned", 24)]
-BIO_OPENINGS = [
-    "I work with {population} navigating {specialty}.",
-    "Most of my caseload is {population} living with {specialty}.",
-    "My practice centres on {specialty}, mostly with {population}.",
-    "I came to this work through community mental health and now see {population} "
-    "around {specialty}.",
-]
-BIO_MIDDLES = [
-    "I lean on {modality} and stay curious about what each person brings.",
-    "{modality} is my home base, held loosely.",
-    "Trained in {modality}; I care more about the relationship than the manual.",
-    "I integrate {modality} with a lot of plain listening.",
-]
-BIO_CLOSINGS = [
-    "Always glad to trade consultation and referrals.",
-    "Looking for a small consultation group that meets monthly.",
-    "Happy to grab coffee with anyone nearby who is building a practice.",
-    "Interested in mentoring newer clinicians.",
-    "Hoping to find colleagues for a reading group on trauma theory.",
-    "Outside the office: gardening, choir, and too many podcasts.",
-]
+# The license an associate's supervisor holds, by the associate's letters.
+SUPERVISOR_LETTERS = {"ACSW": "LCSW", "APC": "LPC", "AMFT": "LMFT"}
 
 JURISDICTIONS = {code for code, _ in US_JURISDICTIONS}
 REFERRALS = [("yes", 55), ("waitlist", 20), ("no", 15), ("", 10)]

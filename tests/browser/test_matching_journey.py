@@ -191,8 +191,9 @@ def test_member_answers_values_sees_reasons_and_dismisses_for_good(
     expect(card_names(page)).to_have_text(["Blake Moreno", "Casey Lindqvist"])
     expect(page.locator("#matches").get_by_text("Dana Whitfield")).to_have_count(0)
     blake = card_of(page, "Blake Moreno")
+    # The tab's own ground first, then the one priority only Blake shares with Avery.
     expect(blake).to_contain_text(
-        "You both prioritise LGBTQ+-affirming care and opposing conversion practices"
+        "Shared focus on trauma and PTSD; you both prioritize LGBTQ+-affirming care"
     )
     # Reasons speak of shared priorities, never of anyone's answers or dealbreakers.
     reasons = page.locator("#matches .match-reason").all_inner_texts()

@@ -167,6 +167,9 @@ def world():
     matching_services.dismissal_create(member=dana, other=other, purpose="all", kind="never")
     matching_services.dismissal_create(member=other, other=dana, purpose="all", kind="never")
     matching_services.matching_changed(dana.pk)
+    matching_services.suggestion_feedback_record(
+        member=dana, other=other, purpose="coffee", verdict="yes"
+    )
 
     notify(recipient=dana, kind="welcome", key="welcome:dana")
     Preference.objects.create(user=dana, kind="welcome", channel="in_app")

@@ -71,6 +71,7 @@ STAFF_ROUTES = {
     "events/<slug:slug>/listing/",  # staff unlist an event
     "review/reports/",
     "review/reports/<int:report_id>/",
+    "review/matching/",  # the share of "yes" to "Good suggestion?" per purpose (matching)
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 

@@ -13,6 +13,11 @@ PLACES = {
     "san-jose": (37.3382, -121.8863),  # ~62 km from Oakland
     "sacramento": (38.5816, -121.4944),  # ~110 km from Oakland
     "new-york": (40.7128, -74.0060),
+    "portland": (45.5152, -122.6784),
+    "beaverton": (45.4871, -122.8037),  # ~10 km from Portland
+    "gresham": (45.4983, -122.4310),  # ~19 km from Portland
+    "seattle": (47.6062, -122.3321),  # ~234 km from Portland
+    "boise": (43.6150, -116.2023),  # ~560 km (~350 miles) from Portland
 }
 TERM_FIELDS = {
     "specialties": Term.Kind.SPECIALTY,

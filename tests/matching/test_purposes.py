@@ -85,33 +85,37 @@ def test_peer_consultation_wants_a_similar_stage_and_a_shared_focus():
         who(stage="seasoned", specialties=bits(1)),  # one stage apart, 1 shared
         who(stage="student", specialties=bits(1, 2)),  # two apart: out
         who(stage="mid"),  # nothing shared, not looking: out
-        who(stage="mid", looking_for=PEER),  # nothing shared but looking for it
-        who(specialties=bits(2)),  # stage unknown: allowed on focus
+        who(stage="mid", looking_for=PEER),  # looking for it, but no shared focus: out
+        who(specialties=bits(2)),  # stage unknown: we cannot say it is similar, out
+        who(stage="mid", specialties=bits(2), looking_for=PEER),  # 1 shared and looking
     )
-    assert allowed == [True, True, False, False, True, True]
-    assert score[0] > score[1] and score[0] > score[4]
+    assert allowed == [True, True, False, False, False, False, True]
+    assert score[0] > score[1] and score[6] > score[1]
+    # A viewer whose stage is unknown gets nobody: "similar" needs a stage to compare.
+    unknown, _ = fit(
+        purposes.peer_consultation, who(specialties=bits(1)), who(stage="mid", specialties=bits(1))
+    )
+    assert unknown == [False]
 
 
-def test_mentorship_goes_both_ways_and_needs_someone_willing():
-    junior = who(stage="early", looking_for=RECEIVING)
+def test_mentorship_needs_a_stage_gap_and_a_mentor_who_offers_it():
+    junior = who(stage="early", looking_for=RECEIVING, discipline=1)
     allowed, score = fit(
         purposes.mentorship,
         junior,
-        who(stage="seasoned", looking_for=GIVING),  # both willing
-        who(stage="seasoned"),  # I seek it: enough
+        who(stage="seasoned", looking_for=GIVING, discipline=1),  # offers, same discipline
+        who(stage="seasoned", looking_for=GIVING, discipline=2),  # offers, another discipline
+        who(stage="seasoned"),  # does not offer: out, however much I seek it
         who(stage="mid", looking_for=GIVING),  # one stage apart: out
-        who(),  # stage unknown: out
+        who(looking_for=GIVING),  # stage unknown: out
     )
-    assert allowed == [True, True, False, False] and score[0] > score[1]
-    direction = purposes.mentorship_direction(
-        who(stage="seasoned"),
-        Features.stack([who(stage="student", looking_for=RECEIVING), who(stage="early")]),
-    )
-    assert list(direction) == [-1, 0]  # a mentee who asks; one who does not, unoffered
+    assert allowed == [True, True, False, False, False] and score[0] > score[1]
+    # As the senior: only juniors who asked, and only if I offer.
+    seasoned = who(stage="seasoned")
+    asked = Features.stack([who(stage="student", looking_for=RECEIVING), who(stage="early")])
+    assert list(purposes.mentorship_direction(seasoned, asked)) == [0, 0]
     offering = who(stage="seasoned", looking_for=GIVING)
-    assert (
-        list(purposes.mentorship_direction(offering, Features.stack([who(stage="early")])))[0] == -1
-    )
+    assert list(purposes.mentorship_direction(offering, asked)) == [-1, 0]
 
 
 def test_interdisciplinary_needs_another_profession_and_shared_populations():
@@ -247,3 +251,34 @@ def test_looking_for_slugs_take_their_fixed_bits_and_too_many_terms_are_refused(
     too_many = rows + [(100 + i, "modality", f"m{i}", "M") for i in range(65)]
     with pytest.raises(ValueError, match="64-bit"):
         Vocabulary.from_terms(too_many)
+
+
+def test_referrals_are_grounded_only_in_specialties_the_profession_treats():
+    me = who(specialties=bits(0), xyz=OAKLAND)
+    near = dict(xyz=BERKELEY, referrals=REFERRALS_YES)
+    allowed, _ = fit(
+        purposes.referral,
+        me,
+        # A dietitian's profile lists eating disorders (bit 1) and personality
+        # disorders (bit 2); their scope covers bit 1 only.
+        who(specialties=bits(1, 2), scope=bits(1), **near),
+        who(specialties=bits(2), scope=bits(1), **near),  # only out-of-scope: out
+        who(specialties=bits(0), scope=bits(0), **near),  # nothing I lack: out
+        who(specialties=bits(2), scope=np.uint64(0), **near),  # profession hidden: out
+    )
+    assert allowed == [True, False, False, False]
+    grounds = purposes.referral_specialties(
+        me, Features.stack([who(specialties=bits(1, 2), scope=bits(1))])
+    )
+    assert int(grounds[0]) == 1 << 1
+
+
+def test_interdisciplinary_means_another_discipline():
+    therapist = who(profession=1, discipline=0, populations=bits(3))
+    allowed, _ = fit(
+        purposes.interdisciplinary,
+        therapist,
+        who(profession=2, discipline=0, populations=bits(3)),  # another therapy license
+        who(profession=3, discipline=4, populations=bits(3)),  # a dietitian
+    )
+    assert allowed == [False, True]

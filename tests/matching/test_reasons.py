@@ -59,51 +59,51 @@ def test_soft_lower_keeps_acronyms():
             member("mid", [1, 4]),
             member("mid", [1, 4, 20]),
             ["harm reduction", "trauma-informed care", "cultural humility"],
-            "You both prioritise harm reduction and trauma-informed care; shared focus on "
-            "trauma and PTSD plus EMDR; also 5–15 years in practice",
+            "Shared focus on trauma and PTSD plus EMDR; also 5–15 years in practice; "
+            "looking for peer consultation",
         ),
         (
             purposes.MENTORSHIP,
             member("early", [22]),
             member("seasoned", [21]),
             [],
-            "Could mentor you: 15+ years in practice; offers mentorship",
+            "Offers mentorship: 15+ years in practice",
         ),
         (
             purposes.MENTORSHIP,
             member("seasoned", [21]),
             member("student", [22]),
             ["harm reduction"],
-            "Could learn from you: in training; you both prioritise harm reduction; "
-            "looking for a mentor",
+            "Looking for a mentor: in training; you both prioritize harm reduction",
         ),
         (
             purposes.INTERDISCIPLINARY_PURPOSE,
             member(terms=[6], profession=8),
             member(terms=[6], profession=7),
             [],
-            "Different profession (psychiatrist), shared focus on veterans and military families",
+            "Psychiatrist, also serving veterans and military families",
         ),
         (
             purposes.REFERRAL,
             member(terms=[1, 5], xyz=OAKLAND),
             member(terms=[2, 5], xyz=BERKELEY, referrals=purposes.REFERRALS_YES),
             ["harm reduction"],
-            "Specialises in eating disorders; 7 km away; accepting referrals",
+            "Specializes in eating disorders; accepting referrals, 5 miles away; also sees "
+            "adolescents (13–17)",
         ),
         (
             purposes.REFERRAL,
             member(terms=[1], telehealth=np.uint64(0b10)),
             member(terms=[3], telehealth=0b11, referrals=purposes.REFERRALS_WAITLIST),
             [],
-            "Specialises in grief and loss; telehealth in New York; has a waitlist for referrals",
+            "Specializes in grief and loss; waitlist for referrals, telehealth in New York",
         ),
         (
             purposes.COFFEE_DATE,
             member(xyz=OAKLAND, looking_for=COFFEE),
             member(looking_for=COFFEE),
             ["harm reduction"],
-            "You both prioritise harm reduction; also up for a virtual coffee",
+            "Also up for a virtual coffee; you both prioritize harm reduction",
         ),
     ],
 )
@@ -168,9 +168,10 @@ def test_hidden_groups_are_never_named(client):
                     if group == "practice":
                         assert "grief" not in text and "eating" not in text
                         assert "veterans" not in text and "referrals" not in text
-                        assert "coffee" not in text or "km away" in text
+                        assert "coffee" not in text or "away" in text
                     if group == "location":
-                        assert "km" not in text and "california" not in text
+                        assert "km" not in text and "mile" not in text
+                        assert "california" not in text
             assert appearances, (group, setting)  # the checks above did run
             other.delete()
             engine.reset()
@@ -213,3 +214,34 @@ def test_no_reason_names_an_answer_a_disagreement_a_dealbreaker_or_a_relationshi
                 assert len(item.reason.split("; ")) <= MAX_CLAUSES
                 seen += 1
     assert seen > 100
+
+
+# --- Informative: weighed against the viewer's other candidates --------------------------
+
+
+def test_rare_shared_traits_are_named_and_common_ones_left_out():
+    from matching.reasons import reasons_for
+
+    me = member("mid", [1, 3, 4])
+    common = [member("mid", [1]) for _ in range(5)]  # trauma: shared with everyone
+    rare = member("mid", [1, 4])  # ... and EMDR, with this one only
+    topics = [["harm reduction"]] * 5 + [["harm reduction", "cultural humility"]]
+    texts = reasons_for(
+        purposes.PEER_CONSULTATION, me, [*common, rare], topics=topics, vocabulary=VOCABULARY
+    )
+    assert texts[-1].startswith("Shared focus on EMDR")
+    # "harm reduction" is shared with every candidate: never named; "cultural humility"
+    # only with the last one: named, once.
+    assert not any("harm reduction" in text for text in texts)
+    assert texts[-1].endswith("you both prioritize cultural humility")
+    assert all(text.count("prioritize") <= 1 for text in texts)
+    # A trait every candidate has (the same stage) is left out when others say more.
+    assert "also 5–15 years in practice" not in texts[-1]
+
+
+def test_distances_are_in_miles_for_us_members_and_km_elsewhere():
+    me = member(terms=[1], xyz=OAKLAND)
+    them = member(terms=[3], xyz=BERKELEY, referrals=purposes.REFERRALS_YES)
+    us = reason_for(purposes.REFERRAL, me, them, topics=[], vocabulary=VOCABULARY)
+    abroad = reason_for(purposes.REFERRAL, me, them, topics=[], vocabulary=VOCABULARY, miles=False)
+    assert "5 miles away" in us and "7 km away" in abroad
