@@ -117,3 +117,14 @@ def test_guidelines_show_the_version_applications_accept(client, db):
     from members.models import GUIDELINES_VERSION
 
     assert f"Version {GUIDELINES_VERSION}." in client.get("/guidelines/").content.decode()
+
+
+def test_member_home_leads_to_every_part_of_hive_that_exists(member_client):
+    """The home page's "Get started" card links what members can use today, and names
+    only what is really still to come."""
+    from django.urls import reverse
+
+    page = member_client.get("/").content.decode()
+    for name in ("messaging:inbox", "groups:list", "events:list", "matching:matches"):
+        assert f'href="{reverse(name)}"' in page, name
+    assert "Still to come: weekly coffee pairings." in page
