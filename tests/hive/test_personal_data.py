@@ -379,6 +379,21 @@ def test_erased_member_is_a_former_member_to_others(world, django_capture_on_com
     assert handles_of([dana.pk]) == {dana.pk: FORMER_MEMBER}
 
 
+def test_notifications_others_keep_no_longer_name_her(world, django_capture_on_commit_callbacks):
+    """Her friend's "Dana asked to connect" stays, from "A former member", without the
+    note she wrote; notifications naming nobody are untouched."""
+    dana, friend = world["dana"], world["friend"]
+    asked = Notification.objects.get(recipient=friend, kind="connection_request")
+    assert asked.context["name"] == "Dana Leaving" and asked.context["note"]
+    untouched = Notification.objects.get(recipient=friend, kind="welcome").context
+    with django_capture_on_commit_callbacks(execute=True):
+        erase(dana)
+    asked.refresh_from_db()
+    assert asked.context["name"] == "A former member" and asked.context["note"] == ""
+    assert "Dana Leaving" not in asked.in_app_text()
+    assert Notification.objects.get(recipient=friend, kind="welcome").context == untouched
+
+
 def test_her_friend_keeps_the_conversation_from_a_former_member(
     world, client, django_capture_on_commit_callbacks
 ):
