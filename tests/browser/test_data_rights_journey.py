@@ -9,7 +9,9 @@ Robin, an approved member, signs in and
      the erasure happens;
   3. signs in again during the grace period: the page offers to cancel, and every
      member page leads back to it; Robin signs out;
-  4. after the grace period the daily task erases the account: signing in is refused.
+  4. after the grace period the daily task erases the account: signing in is refused;
+  5. Sam, whom Robin wrote to, still has the conversation: Robin's message is there,
+     from "Former member", with replies closed and Robin's name nowhere.
 
 No console error on any page.
 """
@@ -25,8 +27,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from members import data_rights
+from members import data_rights, services
 from members.models import Profile
+from messaging import services as messaging_services
 from tests.members.factories import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.browser
@@ -45,6 +48,14 @@ def test_member_downloads_their_data_and_deletes_their_account(
     settings.MEDIA_ROOT = tmp_path / "media"
     robin = MemberFactory(email="robin@example.com")
     Profile.objects.filter(user=robin).update(handle="robin-leaves", display_name="Robin Vale")
+    robin.refresh_from_db()
+    sam = MemberFactory(email="sam@example.com")
+    asked = services.connection_request(sender=robin, recipient=sam, note="")
+    services.connection_accept(connection=asked, user=sam)
+    chat = messaging_services.conversation_open(sender=robin, recipient=sam)
+    messaging_services.message_send(
+        sender=robin, conversation=chat, body="Thanks for the referral last week."
+    )
 
     # 1. The data download, after confirming the password.
     sign_in(page, robin.email)
@@ -98,4 +109,12 @@ def test_member_downloads_their_data_and_deletes_their_account(
     assert data_rights.accounts_erase_due(now=later) == 1
     sign_in(page, robin.email)
     expect(page.get_by_text("not correct")).to_be_visible()
+
+    # 5. Sam keeps the conversation, from a former member.
+    sign_in(page, sam.email)
+    page.goto(f"/messages/{chat.pk}/")
+    expect(page.get_by_role("heading", name="Former member", level=1)).to_be_visible()
+    expect(page.get_by_text("Thanks for the referral last week.")).to_be_visible()
+    expect(page.get_by_text("replies are closed")).to_be_visible()
+    assert "Robin Vale" not in page.content()
     assert console_errors == []
