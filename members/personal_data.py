@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -61,7 +62,8 @@ MODELS = {
     Authenticator: "delete",
     UserSession: "delete",  # each one ended first, so its session is gone too
     # Django's admin log records what staff changed; it names the staff account,
-    # which is now the tombstone, and is kept as the history of those changes.
+    # which is now the tombstone, and is kept as the history of those changes. Entries
+    # about the person's own account lose the address their text showed.
     LogEntry: "keep",
 }
 
@@ -402,3 +404,6 @@ def _tombstone(user: User) -> None:
     )
     user.groups.clear()
     user.user_permissions.clear()
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=f"Erased account #{user.pk}", change_message="")

@@ -147,7 +147,7 @@ def world():
         user=staff,
         content_type=ContentType.objects.get_for_model(User),
         object_id=str(dana.pk),
-        object_repr="x",
+        object_repr="dana@example.com",
         action_flag=ADDITION,
     )
     request = services.connection_request(sender=dana, recipient=friend, note="Hello from Dana")
@@ -352,6 +352,10 @@ def test_erasure_leaves_only_anonymized_rows(world, media, django_capture_on_com
     assert events.filter(action=AuditEvent.Action.ACCOUNT_ERASED).exists()
     assert "dana@example.com" not in json.dumps(list(AuditEvent.objects.values("data")))
     assert "Dana@Example.com" not in json.dumps(list(AuditEvent.objects.values("data")))
+    # The admin's history of her account stays, without her address.
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == [
+        f"Erased account #{dana.pk}"
+    ]
     # Photo files gone from disk.
     assert not any(p.exists() for p in photo_files)
     # The person who declared a relationship with her loses it; their other data stays.
