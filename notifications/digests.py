@@ -96,7 +96,7 @@ def digest_deliver(*, user_id: int, period: str) -> str:
         "items": items,
         "period": period,
         "settings_url": absolute_url(reverse("notifications:preferences")),
-        "centre_url": absolute_url(reverse("notifications:list")),
+        "center_url": absolute_url(reverse("notifications:list")),
         "site_url": absolute_url("/"),
     }
     with timezone.override(user.zone):

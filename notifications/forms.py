@@ -29,7 +29,7 @@ class SettingsForm(forms.ModelForm):
         }
         help_texts = {
             "paused_until": "No emails up to and including this day; Hive keeps them in "
-            "your notification centre. Security emails still arrive.",
+            "your notification center. Security emails still arrive.",
             "quiet_start": "Emails that would arrive in your quiet hours wait until they end.",
             "digest_frequency": "Notifications you put in the digest arrive together at 8:00 "
             "in the morning, your time.",

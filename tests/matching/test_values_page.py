@@ -148,7 +148,7 @@ def test_the_page_lists_every_statement_in_order_with_the_privacy_note(member_cl
     positions = [html.index(f'id="s-{s.key}"') for s in statements()]
     assert positions == sorted(positions)
     assert "Your answers are private" in html
-    assert "you both prioritise harm reduction" in html
+    assert "you both prioritize harm reduction" in html
     assert "never suggest someone whose answer you don’t accept" in html.lower()
     for label in (
         "My answer",

@@ -230,3 +230,14 @@ def test_paused_member_sees_pause_in_settings(member_client, member):
     NotificationSettings.objects.create(user=member, paused_until=date.today() + timedelta(days=5))
     page = member_client.get(PREFS).content.decode()
     assert (date.today() + timedelta(days=5)).isoformat() in page
+
+
+def test_times_read_the_american_way_in_the_members_zone(member_client, member):
+    """Month before day, 12-hour clock, in the member's own zone: 15:30 UTC on July 1,
+    2026 is Wed, Jul 1, 11:30 AM in New York."""
+    from datetime import UTC, datetime
+
+    member.timezone = "America/New_York"
+    member.save(update_fields=["timezone"])
+    NotificationFactory(recipient=member, created_at=datetime(2026, 7, 1, 15, 30, tzinfo=UTC))
+    assert "Wed, Jul 1, 11:30 AM" in member_client.get(LIST).content.decode()
