@@ -12,7 +12,7 @@ from members import services
 from members.access import access_profile
 from members.forms.profiles import ConnectionTagForm
 from members.models import Connection
-from members.network import network_for
+from members.network import network_for, next_to_meet
 
 # The chart: a 5×5 grid, importance across, strength up, in SVG user units.
 CELL = 60
@@ -34,7 +34,8 @@ def _point(tie, index_in_cell: int) -> dict:
 @require_GET
 def network(request: HttpRequest) -> HttpResponse:
     """Counts by type, strength against importance (SVG with a table beside it for
-    screen readers), last contact with each person, and what is missing."""
+    screen readers), last contact with each person, what is missing, and the next
+    people to meet for it (from the "network" plug-ins: matching)."""
     data = network_for(request.user)
     seen: dict[tuple[int, int], int] = {}
     points = []
@@ -61,6 +62,7 @@ def network(request: HttpRequest) -> HttpResponse:
         "members/network.html",
         {
             "network": data,
+            "next_to_meet": next_to_meet(request.user, data),
             "rows": [(tie, forms[tie.connection.pk]) for tie in data.ties],
             "points": points,
             "chart": {
