@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members import network, services
-from members.models import Connection, ConnectionTag
+from members.models import Connection, ConnectionTag, User
 from notifications.models import Notification
 from tests.members.factories import MemberFactory
 
@@ -142,3 +142,24 @@ def test_gone_quiet_is_one_note_a_week_naming_everyone():
     assert network.network_quiet_reminders_send() == 1  # same week: same key
     note = Notification.objects.get(recipient=me, kind="network_quiet")
     assert len(note.context["names"]) == 2
+
+
+def test_the_demo_member_login_has_a_tagged_network_to_look_at(client):
+    from hive.demo import DEMO_LOGINS
+    from members.demo import seed_community
+
+    seed_community(members=80, seed=3)
+    me = User.objects.get(email=DEMO_LOGINS["member"])
+    tags = list(ConnectionTag.objects.filter(owner=me))
+    assert len(tags) >= 5
+    assert len({tag.type for tag in tags}) >= 3
+    assert len({(tag.strength, tag.importance) for tag in tags}) >= 4
+    # Nobody else tagged anything: tags are the member login's alone.
+    assert not ConnectionTag.objects.exclude(owner=me).exists()
+    data = network.network_for(me)
+    assert len(data.invest) >= 2  # important but weak: where to invest
+    assert len(data.tagged) < len(data.ties)  # a couple left to tag
+    assert "No mentor yet." in data.missing  # something for "who to meet next"
+    client.force_login(me)
+    html = client.get(reverse("members:network")).content.decode()
+    assert html.count('class="network-dot"') == len(tags)
