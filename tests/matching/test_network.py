@@ -179,3 +179,14 @@ def test_staff_without_a_profile_get_the_page_without_suggestions(client):
     response = client.get(NETWORK)
     assert response.status_code == 200
     assert "Maya Mentor" not in response.content.decode()
+
+
+def test_the_demo_member_login_is_told_who_to_meet_next(client):
+    from hive import demo
+    from hive.demo import DemoContext
+
+    context = demo.demo_seed(DemoContext(members=60, seed=2))
+    client.force_login(User.objects.get(pk=context.login_ids["member"]))
+    section = next_section(client.get(NETWORK).content.decode())
+    assert section.count('class="panel network-item"') >= 1
+    assert 'class="match-reason"' in section
