@@ -190,3 +190,14 @@ def test_the_demo_member_login_is_told_who_to_meet_next(client):
     section = next_section(client.get(NETWORK).content.decode())
     assert section.count('class="panel network-item"') >= 1
     assert 'class="match-reason"' in section
+
+
+@pytest.mark.parametrize(("country", "unit"), [("US", "miles away"), ("CA", "km away")])
+def test_distances_in_miles_for_us_members_and_km_elsewhere(client, country, unit):
+    alone = person("Al Alone", place="oakland", looking_for=["coffee-dates"])
+    alone.profile.country = country
+    alone.profile.save()
+    person("Nia Near", place="berkeley", looking_for=["coffee-dates"])
+    client.force_login(alone)
+    section = next_section(client.get(NETWORK).content.decode())
+    assert "Nia Near" in section and unit in section
