@@ -24,6 +24,7 @@ from matching import engine
 from matching import services as matching_services
 from members import services as member_services
 from members.models import Application
+from messaging import services as messaging_services
 from tests.browser.test_application_journey import sign_in
 from tests.matching.people import answer, person
 from tests.members.application_factories import ApplicationFactory
@@ -68,6 +69,24 @@ def community(transactional_db):
     requester = person("Dana Lee", place="oakland")
     member_services.connection_request(sender=requester, recipient=member, note="Coffee soon?")
     NotificationFactory(recipient=member)
+    # Messages and the network: a tagged connection to talk with, a request in the tray,
+    # a report for the moderators.
+    friend = person("Emery Stone", place="oakland", stage="seasoned")
+    asked = member_services.connection_request(sender=friend, recipient=member)
+    accepted = member_services.connection_accept(connection=asked, user=member)
+    member_services.connection_tag_set(
+        owner=member, connection=accepted, type="peer_consultation", strength=2, importance=5
+    )
+    chat = messaging_services.conversation_open(sender=friend, recipient=member)
+    messaging_services.message_send(sender=friend, conversation=chat, body="Coffee Friday?")
+    messaging_services.message_send(sender=member, conversation=chat, body="Yes, 10 am works.")
+    stranger = person("Finley Park", place="oakland")
+    messaging_services.message_request_send(
+        sender=stranger, recipient=member, purpose="referral", body="Do you see adolescents?"
+    )
+    report = messaging_services.report_create(
+        reporter=member, reported=stranger, reason="spam", note="A sales pitch."
+    )
     submitted = ApplicationFactory()
     states = {
         status: ApplicationFactory(status=status).user
@@ -86,6 +105,8 @@ def community(transactional_db):
         "applicant": ApplicantFactory(),
         "staff": StaffFactory(),
         "application": submitted,
+        "conversation": chat,
+        "report": report,
     }
 
 
@@ -150,6 +171,11 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/me/notifications/",
             "/me/data/",
             "/me/delete/",
+            "/network/",
+            "/messages/",
+            "/messages/requests/",
+            f"/messages/{community['conversation'].pk}/",
+            f"/messages/start/{handle}/",
             "/accounts/email/",
             "/accounts/password/change/",
             "/accounts/2fa/",
@@ -160,6 +186,8 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/review/",
             f"/review/{community['application'].pk}/",
             "/review/audit/",
+            "/review/reports/",
+            f"/review/reports/{community['report'].pk}/",
         ],
         **{user.email: ["/apply/"] for user in community["states"].values()},
     }

@@ -84,7 +84,7 @@ def test_page_counts_chart_table_and_missing(me_client):
     html = me_client.get(reverse("members:network")).content.decode()
     assert "<dt>Peer consultation</dt><dd>2</dd>" in html
     assert html.count('class="network-dot"') == 2
-    assert "<caption>Tagged connections</caption>" in html
+    assert '<caption id="tagged-caption">Tagged connections</caption>' in html
     assert "No mentor yet." in html and "No interdisciplinary contacts." in html
     assert "No one to consult with" not in html
     data = network.network_for(me)
