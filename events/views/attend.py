@@ -1,21 +1,29 @@
 """A member's own side of an event: RSVP, cancel (or release a promoted seat), the
-event's calendar file, and the CE certificate."""
+event's calendar file, the CE certificate, and afterwards the people they attended
+with."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from events.access import access_event
+from events.access import access_attended_event, access_event
 from events.calendar import event_entry
 from events.certificates import certificate_pdf
 from events.models import Rsvp
-from events.services import RsvpRefused, certificate_issue, rsvp_cancel, rsvp_going
+from events.services import (
+    RsvpRefused,
+    certificate_issue,
+    companions_of,
+    rsvp_cancel,
+    rsvp_going,
+)
 from hive.access import member_required
 from hive.calendar import calendar_bytes
+from members.models import Connection
 
 
 @require_POST
@@ -76,3 +84,21 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="certificate-{issued.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+@member_required
+def attended_with(request: HttpRequest, slug: str) -> HttpResponse:
+    """/events/<slug>/attended-with/: the colleagues a checked-in member attended with
+    (checked in too, in good standing, not in a block with them), each with one-click
+    "connect" and the state of any connection or request between them. A fixed number
+    of queries, however many people came."""
+    event = access_attended_event(request.user, slug)
+    companions = companions_of(event=event, user=request.user)
+    states = Connection.objects.states_with(request.user, [c.user_id for c in companions])
+    people = [{"person": c, "state": states.get(c.user_id, "none")} for c in companions]
+    return render(
+        request,
+        "events/attended_with.html",
+        {"event": event, "people": people, "here": request.get_full_path()},
+    )

@@ -120,6 +120,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     is_organizer = event.organizers.filter(user=user).exists()
     going_count = Rsvp.objects.going().filter(event=event).count()
     going = rsvp is not None and rsvp.status == Rsvp.Status.GOING
+    # Checked in at an event that took place: the certificate and the follow-up page.
+    attended = (
+        going and rsvp.checked_in_at is not None and event.has_started and not event.is_cancelled
+    )
     context = {
         "event": event,
         "description": render_bio(event.description),
@@ -133,11 +137,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "attendees": _visible_attendees(event, user),
         "organizers": _visible_organizers(event, user),
         "open_to_me": event.open_to(user),
-        "certificate_ready": going
-        and rsvp.checked_in_at is not None
-        and event.is_ce
-        and event.has_started
-        and not event.is_cancelled,
+        "attended": attended,
+        "certificate_ready": attended and event.is_ce,
         "viewer_zone": user.zone,
     }
     return render(request, "events/event_detail.html", context)

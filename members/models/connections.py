@@ -39,6 +39,17 @@ class ConnectionQuerySet(models.QuerySet):
             .values_list("other", flat=True)
         )
 
+    def states_with(self, viewer, other_ids) -> dict[int, str]:
+        """{other id: "connected" / "sent" / "received"} for each of `other_ids` that has
+        a connection or a request with `viewer`, from the viewer's side, in one query
+        (the same words as `Connection.state_for`). People with neither are absent."""
+        pk = _pk(viewer)
+        ids = list(other_ids)
+        rows = self.filter(
+            models.Q(user_a_id=pk, user_b_id__in=ids) | models.Q(user_b_id=pk, user_a_id__in=ids)
+        )
+        return {row.other_id(pk): row.state_for(pk) for row in rows}
+
 
 class Connection(models.Model):
     """A connection between two members, or a request for one.
@@ -110,6 +121,12 @@ class Connection(models.Model):
 
     def other_id(self, user) -> int:
         return self.user_b_id if _pk(user) == self.user_a_id else self.user_a_id
+
+    def state_for(self, viewer) -> str:
+        """connected / sent / received, as `viewer` (one of the two) sees this row."""
+        if self.status == self.Status.ACCEPTED:
+            return "connected"
+        return "sent" if self.requested_by_id == _pk(viewer) else "received"
 
 
 class ConnectionTag(models.Model):

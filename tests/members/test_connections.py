@@ -304,3 +304,16 @@ def test_a_block_or_a_dual_relationship_either_way_stops_introductions(db, who_a
     assert them.pk not in seen and bystander.pk in seen
     # A dual relationship does not hide anyone: only a block does.
     assert (them in User.objects.visible_to(me)) == (how == "dual_relationship")
+
+
+def test_states_with_many_people_in_one_query_from_each_side(ann, bob, django_assert_num_queries):
+    carl, dee, eve = MemberFactory.create_batch(3)
+    services.connection_request(sender=ann, recipient=bob)
+    services.connection_request(sender=carl, recipient=ann)
+    services.connection_accept(
+        connection=services.connection_request(sender=ann, recipient=dee), user=dee
+    )
+    with django_assert_num_queries(1):
+        seen_by_ann = Connection.objects.states_with(ann, [bob.pk, carl.pk, dee.pk, eve.pk])
+    assert seen_by_ann == {bob.pk: "sent", carl.pk: "received", dee.pk: "connected"}
+    assert Connection.objects.states_with(bob, [ann.pk]) == {ann.pk: "received"}
