@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from events.access import access_event, access_public_event
 from events.forms import EventFilterForm
-from events.listing import KM_PER_MILE, EventFilters, events_for
+from events.listing import KM_PER_MILE, EventFilters, events_for, events_page
 from events.models import Event, Organizer, Rsvp
 from events.services import waitlist_position
 from hive.access import member_required
@@ -56,8 +55,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         seats=bool(values.get("seats")),
         mine=bool(values.get("mine")),
     )
-    paginator = Paginator(events_for(request.user, filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = events_page(
+        events_for(request.user, filters), request.GET.get("page"), per_page=PAGE_SIZE
+    )
     context = {
         "form": form,
         "page": page,
