@@ -23,7 +23,7 @@ from events.services import (
 )
 from hive.access import member_required
 from hive.calendar import calendar_bytes
-from members.models import Connection
+from members.models import Connection, FollowUp
 
 
 @require_POST
@@ -91,14 +91,33 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
 def attended_with(request: HttpRequest, slug: str) -> HttpResponse:
     """/events/<slug>/attended-with/: the colleagues a checked-in member attended with
     (checked in too, in good standing, not in a block with them), each with one-click
-    "connect" and the state of any connection or request between them. A fixed number
-    of queries, however many people came."""
+    "connect" (or the state of the connection or request between them) and "remind me
+    to follow up" (or when the reminder is set for). A fixed number of queries, however
+    many people came."""
     event = access_attended_event(request.user, slug)
     companions = companions_of(event=event, user=request.user)
-    states = Connection.objects.states_with(request.user, [c.user_id for c in companions])
-    people = [{"person": c, "state": states.get(c.user_id, "none")} for c in companions]
+    ids = [c.user_id for c in companions]
+    states = Connection.objects.states_with(request.user, ids)
+    # The member's own pending reminders for these people, whichever page set them (one
+    # reminder per pair is shared by every app: setting it here moves that date).
+    reminders = dict(
+        FollowUp.objects.pending()
+        .filter(owner=request.user, other_id__in=ids)
+        .values_list("other_id", "due_on")
+    )
+    people = [
+        {"person": c, "state": states.get(c.user_id, "none"), "reminder": reminders.get(c.user_id)}
+        for c in companions
+    ]
     return render(
         request,
         "events/attended_with.html",
-        {"event": event, "people": people, "here": request.get_full_path()},
+        {
+            "event": event,
+            "people": people,
+            "here": request.get_full_path(),
+            "weeks": FollowUp.WEEKS,
+            "default_weeks": FollowUp.DEFAULT_WEEKS,
+            "source": FollowUp.Source.EVENT,
+        },
     )

@@ -1,6 +1,7 @@
 """After an event: the page of the people a checked-in member attended with (checked in
-too, in good standing, not in a block with them), each with one-click "connect" and the
-honest state of any connection or request, in a fixed number of queries."""
+too, in good standing, not in a block with them), each with one-click "connect" and
+"remind me to follow up", and the honest state of any connection, request or reminder,
+in a fixed number of queries."""
 
 from datetime import timedelta
 
@@ -9,8 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from events.services import check_in, followups_send
-from members.models import Connection, User
-from members.services import block_create, connection_accept, connection_request
+from members.models import Connection, FollowUp, User
+from members.services import (
+    block_create,
+    connection_accept,
+    connection_request,
+    follow_up_set,
+)
 from notifications.models import Notification
 from tests.events.factories import EventFactory
 from tests.members.factories import MemberFactory
@@ -117,12 +123,45 @@ def test_each_state_is_shown_as_it_is():
         handle = user.profile.handle
         return page.split(f'id="companion-{handle}"')[1].split("</li>")[0]
 
-    assert "Connected" in row(connected) and "<form" not in row(connected)
-    assert "Request sent" in row(i_asked) and "<form" not in row(i_asked)
+    for person, badge in ((connected, "Connected"), (i_asked, "Request sent")):
+        assert badge in row(person)
+        assert "/connect/" not in row(person) and "/accept/" not in row(person)
     assert f'action="/members/{asked_me.profile.handle}/accept/"' in row(asked_me)
     assert "Asked to connect with you" in row(asked_me)
     assert f'action="/members/{stranger.profile.handle}/connect/"' in row(stranger)
     assert "Connected" not in row(stranger) and "Request sent" not in row(stranger)
+
+
+def test_one_click_remind_me_to_follow_up_comes_back_here_and_shows_the_date(gathering):
+    event, people = gathering
+    client = _client(people["me"])
+    friend = people["friend"]
+    handle = friend.profile.handle
+    page = client.get(_url(event)).content.decode()
+    row = page.split(f'id="companion-{handle}"')[1].split("</li>")[0]
+    assert f'action="/network/{handle}/follow-up/"' in row
+    assert 'name="source" value="event"' in row and "Remind me" in row
+    assert "Reminder set" not in row
+
+    form = {"weeks": "2", "source": "event", "about": event.title, "next": _url(event)}
+    response = client.post(f"/network/{handle}/follow-up/", form)
+    assert response.status_code == 302 and response.url == _url(event)
+    reminder = FollowUp.objects.pending().get(owner=people["me"], other=friend)
+    assert (reminder.source, reminder.about) == ("event", event.title)
+    page = client.get(_url(event)).content.decode()
+    row = page.split(f'id="companion-{handle}"')[1].split("</li>")[0]
+    assert f'datetime="{reminder.due_on:%Y-%m-%d}"' in row
+    assert "Reminder set for" in row and "Move the reminder" in row
+    # Private: the friend's own page says nothing of it.
+    theirs = _client(friend).get(_url(event)).content.decode()
+    assert "Reminder set" not in theirs
+
+
+def test_a_reminder_set_elsewhere_shows_here_too(gathering):
+    event, people = gathering
+    reminder = follow_up_set(owner=people["me"], other=people["friend"], weeks=6)
+    page = _client(people["me"]).get(_url(event)).content.decode()
+    assert f'datetime="{reminder.due_on:%Y-%m-%d}"' in page
 
 
 def test_the_event_page_links_here_only_for_those_checked_in(gathering):
@@ -149,6 +188,7 @@ def test_the_page_costs_the_same_for_one_colleague_or_many(django_assert_max_num
         if count > 1:
             connection_request(sender=me, recipient=others[0])
             connection_request(sender=others[1], recipient=me)
+            follow_up_set(owner=me, other=others[2], weeks=3)
         return event, me, others
 
     small_event, small_me, _ = build(1)
