@@ -12,7 +12,7 @@ agreement accepted; a third of them with three more members), no sessions yet. T
    constant means the work per group does not grow with anything but its own rows).
 2. Pages, requested as the demo member through Django's test client (whole middleware
    stack, DEBUG off) in shuffled rounds: the floor (a member-only view with a tiny
-   template, benchmarks/directory.install_floor), /groups/ (first page, a deep page),
+   template, benchmarks/_pages.install_floor), /groups/ (first page, a deep page),
    the page of a group the member belongs to (sessions, members, discussion) and one
    of its sessions. Printed: min/p50/p95 in ms, p95 against 4x the floor, SQL per
    request.
@@ -21,12 +21,11 @@ agreement accepted; a third of them with three more members), no sessions yet. T
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 
 from _db import scratch_session
-from directory import QueryCounter, install_floor, percentile
+from _pages import FLOOR, QueryCounter, install_floor, load, percentile, print_pages, time_pages
 
 SCRATCH = "hive_bench_groups"
 FLOOR_URL = "/bench/floor/"
@@ -139,7 +138,6 @@ def generation(args) -> None:
 
 
 def pages(args) -> None:
-    from django.db import connection
     from django.test import Client
 
     from groups.models import Group, Membership, Session
@@ -153,7 +151,7 @@ def pages(args) -> None:
     session = Session.objects.filter(group=group).first()
     deep = Group.objects.listed().count() // 20 // 2
     table = {
-        "floor": FLOOR_URL,
+        FLOOR: FLOOR_URL,
         "/groups/": "/groups/",
         f"/groups/?page={deep}": f"/groups/?page={deep}",
         "a group page (member)": f"/groups/{group.slug}/",
@@ -161,33 +159,9 @@ def pages(args) -> None:
     }
     client = Client()
     client.force_login(member)
-    times = {name: [] for name in table}
-    queries = {}
-    rng = random.Random(1)
-    order = list(table)
-    for round_number in range(args.warmup + args.iterations):
-        rng.shuffle(order)
-        for name in order:
-            counter = QueryCounter()
-            with connection.execute_wrapper(counter):
-                started = time.perf_counter()
-                response = client.get(table[name])
-                elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                raise SystemExit(f"{table[name]} answered {response.status_code}")
-            if round_number >= args.warmup:
-                times[name].append(elapsed)
-                queries[name] = counter.count
-    floor_p95 = percentile(times["floor"], 0.95)
-    print(f"pages ({args.iterations} rounds; load average {os.getloadavg()[0]:.1f})")
-    print(f"  {'page':30} {'min':>6} {'p50':>6} {'p95':>6} {'x p95':>6} {'SQL':>4}")
-    for name, values in times.items():
-        p95 = percentile(values, 0.95)
-        verdict = "" if name == "floor" else ("OK" if p95 <= 4 * floor_p95 else "MISS")
-        print(
-            f"  {name:30} {min(values):6.1f} {percentile(values, 0.5):6.1f} {p95:6.1f}"
-            f" {p95 / floor_p95:6.1f} {queries[name]:4d} {verdict}"
-        )
+    timings = time_pages(client, table, iterations=args.iterations, warmup=args.warmup)
+    print(f"pages ({args.iterations} rounds; load average {load()})")
+    print_pages(timings, width=30)
 
 
 if __name__ == "__main__":

@@ -140,5 +140,6 @@ def followup(*, rsvp, event, companions):
                 for c in companions
             ],
         },
-        url=_url(event),
+        # The page lists them again with "connect" and "remind me to follow up".
+        url=reverse("events:attended_with", args=[event.slug]),
     )

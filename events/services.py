@@ -375,10 +375,12 @@ def reminders_send(*, now: datetime | None = None) -> int:
 class Companion:
     name: str
     handle: str
+    user_id: int
 
 
 def companions_of(*, event: Event, user: User) -> list[Companion]:
-    """The people `user` attended with: checked in, in good standing, visible to them."""
+    """The people `user` attended with: checked in, in good standing, visible to them
+    (one query)."""
     rsvps = (
         Rsvp.objects.visible_to(user)
         .filter(event=event, status=Status.GOING, checked_in_at__isnull=False)
@@ -387,7 +389,7 @@ def companions_of(*, event: Event, user: User) -> list[Companion]:
         .select_related("user__profile")
         .order_by("user__profile__display_name")
     )
-    return [Companion(r.user.profile.display_name, r.user.profile.handle) for r in rsvps]
+    return [Companion(r.user.profile.display_name, r.user.profile.handle, r.user_id) for r in rsvps]
 
 
 def followups_send(*, now: datetime | None = None) -> int:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from events.access import access_event, access_public_event
 from events.forms import EventFilterForm
-from events.listing import KM_PER_MILE, EventFilters, events_for
+from events.listing import KM_PER_MILE, EventFilters, events_for, events_page
 from events.models import Event, Organizer, Rsvp
 from events.services import waitlist_position
 from hive.access import member_required
@@ -56,8 +55,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         seats=bool(values.get("seats")),
         mine=bool(values.get("mine")),
     )
-    paginator = Paginator(events_for(request.user, filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = events_page(
+        events_for(request.user, filters), request.GET.get("page"), per_page=PAGE_SIZE
+    )
     context = {
         "form": form,
         "page": page,
@@ -120,6 +120,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     is_organizer = event.organizers.filter(user=user).exists()
     going_count = Rsvp.objects.going().filter(event=event).count()
     going = rsvp is not None and rsvp.status == Rsvp.Status.GOING
+    # Checked in at an event that took place: the certificate and the follow-up page.
+    attended = (
+        going and rsvp.checked_in_at is not None and event.has_started and not event.is_cancelled
+    )
     context = {
         "event": event,
         "description": render_bio(event.description),
@@ -133,11 +137,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "attendees": _visible_attendees(event, user),
         "organizers": _visible_organizers(event, user),
         "open_to_me": event.open_to(user),
-        "certificate_ready": going
-        and rsvp.checked_in_at is not None
-        and event.is_ce
-        and event.has_started
-        and not event.is_cancelled,
+        "attended": attended,
+        "certificate_ready": attended and event.is_ce,
         "viewer_zone": user.zone,
     }
     return render(request, "events/event_detail.html", context)
