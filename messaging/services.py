@@ -439,10 +439,18 @@ def _unread_email_one(recipient: User, unread: list[_Unread], names: dict[int, s
         },
         url=reverse("messaging:inbox"),
     )
-    for u in listed:
-        Conversation.objects.filter(pk=u.conversation.pk).update(
-            **{f"{u.side}_emailed_up_to": u.conversation.last_message_id}
-        )
+    # One UPDATE per side, however many conversations the email lists: each row gets
+    # the newest message as the sweep read it (one arriving since is told next time).
+    for side in ("a", "b"):
+        marks = {
+            u.conversation.pk: u.conversation.last_message_id for u in listed if u.side == side
+        }
+        if marks:
+            told = models.Case(
+                *(models.When(pk=pk, then=models.Value(mark)) for pk, mark in marks.items()),
+                output_field=models.BigIntegerField(),
+            )
+            Conversation.objects.filter(pk__in=marks).update(**{f"{side}_emailed_up_to": told})
     return 1
 
 
