@@ -143,6 +143,10 @@ def _accept(connection: Connection) -> Connection:
     connection.accepted_at = timezone.now()
     connection.full_clean()
     connection.save(update_fields=["status", "accepted_at"])
+    # Answered: the request's notification needs nothing more from the member.
+    Notification.objects.filter(
+        key=f"connection_request:{connection.pk}", read_at__isnull=True
+    ).update(read_at=connection.accepted_at)
     requester = User.objects.get(pk=connection.requested_by_id)
     accepter = User.objects.select_related("profile").get(pk=connection.recipient_id)
     notify(
