@@ -11,6 +11,7 @@ from members.views import (
     places,
     profiles,
     review,
+    sessions,
 )
 
 app_name = "members"
@@ -22,6 +23,8 @@ urlpatterns = [
     path("apply/references/<str:token>/", applications.reference, name="reference"),
     path("apply/vouch/<int:application_id>/", applications.vouch, name="vouch"),
     path("places/search/", places.place_search, name="place_search"),
+    # Logging out of other devices, from allauth's sessions page (sessions.py)
+    path("accounts/sessions/end/", sessions.sessions_end, name="sessions_end"),
     # Staff (review.py)
     path("review/", review.queue, name="review_queue"),
     path("review/<int:application_id>/", review.detail, name="review_detail"),
