@@ -9,7 +9,8 @@
  *     nothing. Here we reveal it, and a click hides its `.message` with the
  *     `is-dismissed` class, then moves focus somewhere sensible.
  *   - Browser time zone: empty <input data-browser-timezone> fields get the browser's
- *     IANA time zone name (used at sign-up).
+ *     IANA time zone name (used at sign-up); a <select data-browser-timezone> (a picker
+ *     whose zone was never chosen) selects it.
  *   - Autosave failures: a form with data-autosave-status="<id>" (the application)
  *     saves itself with htmx. If a save cannot reach the server or gets an error page,
  *     htmx swaps nothing; we put the region's data-error-text in the live region
@@ -92,8 +93,11 @@
     }
   }
 
-  // Sign-up (and settings) forms carry <input data-browser-timezone>; left empty, it
-  // gets the browser's IANA zone so times are shown in the member's own zone.
+  // Sign-up forms carry <input data-browser-timezone>; left empty, it gets the browser's
+  // IANA zone so times are shown in the member's own zone. A time-zone picker whose zone
+  // was never chosen carries <select data-browser-timezone data-zone-aliases="{…}">: it
+  // selects the browser's zone (mapped from an old spelling such as "Asia/Calcutta"
+  // through the aliases), when the picker lists it.
   function fillBrowserTimezone(root) {
     var zone = "";
     try {
@@ -101,10 +105,33 @@
     } catch (error) {
       return;
     }
+    if (!zone) {
+      return;
+    }
     var inputs = root.querySelectorAll("input[data-browser-timezone]");
     for (var i = 0; i < inputs.length; i += 1) {
       if (!inputs[i].value) {
         inputs[i].value = zone;
+      }
+    }
+    var selects = root.querySelectorAll("select[data-browser-timezone]");
+    for (var j = 0; j < selects.length; j += 1) {
+      selectZone(selects[j], zone);
+    }
+  }
+
+  function selectZone(select, zone) {
+    var aliases = {};
+    try {
+      aliases = JSON.parse(select.getAttribute("data-zone-aliases") || "{}");
+    } catch (error) {
+      aliases = {};
+    }
+    var wanted = Object.prototype.hasOwnProperty.call(aliases, zone) ? aliases[zone] : zone;
+    for (var i = 0; i < select.options.length; i += 1) {
+      if (select.options[i].value === wanted) {
+        select.value = wanted;
+        return;
       }
     }
   }
