@@ -11,6 +11,8 @@
  *   - Browser time zone: empty <input data-browser-timezone> fields get the browser's
  *     IANA time zone name (used at sign-up); a <select data-browser-timezone> (a picker
  *     whose zone was never chosen) selects it.
+ *   - Directory filters: <details data-filter-panel> opens on a wide screen; its
+ *     [data-show-results] button folds it on a phone and focuses the new results.
  *   - Autosave failures: a form with data-autosave-status="<id>" (the application)
  *     saves itself with htmx. If a save cannot reach the server or gets an error page,
  *     htmx swaps nothing; we put the region's data-error-text in the live region
@@ -181,7 +183,51 @@
     }
   }
 
+  // The directory's filters fold into <details data-filter-panel> ("Filters (n)"): closed
+  // in the HTML, so a phone shows results first; a wide screen has room beside the
+  // results, so it opens there. On a narrow screen, "Show results" folds the filters
+  // away again and takes focus to the results heading once they arrive.
+  var WIDE = "(min-width: 60em)";
+
+  function openFilterPanels() {
+    if (!window.matchMedia || !window.matchMedia(WIDE).matches) {
+      return;
+    }
+    var panels = document.querySelectorAll("details[data-filter-panel]");
+    for (var i = 0; i < panels.length; i += 1) {
+      panels[i].open = true;
+    }
+  }
+
+  var focusResultsAfterSwap = false;
+
+  function onShowResults(event) {
+    var button = event.target.closest ? event.target.closest("[data-show-results]") : null;
+    if (!button || (window.matchMedia && window.matchMedia(WIDE).matches)) {
+      return;
+    }
+    var panel = button.closest("details[data-filter-panel]");
+    if (panel) {
+      panel.open = false;
+    }
+    focusResultsAfterSwap = true;
+  }
+
+  function onResultsSwapped(event) {
+    if (!focusResultsAfterSwap || !event.target || event.target.id !== "directory-results") {
+      return;
+    }
+    focusResultsAfterSwap = false;
+    var heading = document.getElementById("results-heading");
+    if (heading) {
+      heading.focus();
+    }
+  }
+
   function init() {
+    openFilterPanels();
+    document.addEventListener("click", onShowResults);
+    document.addEventListener("htmx:afterSettle", onResultsSwapped);
     document.addEventListener("click", onMenuClick);
     document.addEventListener("keydown", onMenuKeydown);
     revealDismissButtons(document);
