@@ -23,7 +23,8 @@ template through the same client, stack and viewers. The cases:
 
     (a) text only               q: a name, a term's label or a bio word
     (b) text + 3 filters        q and three filters drawn from the taxonomy
-    (c) 25 km + 1 filter        near: one of the seeded cities, radius 25, one filter
+    (c) 25 miles + 1 filter     near: one of the seeded cities, radius 25 (miles: the
+                                demo viewers are in the US), one filter
     (d) newest, no query        sort=newest, nothing else: the whole directory
     (e) newest, page 2-50       the same, further into the pages
     (f) htmx fragment           q and one filter, HX-Request: the results region only
@@ -234,7 +235,7 @@ def cases(inputs: Inputs) -> dict[str, tuple[str, object]]:
             lambda: (directory, {"q": inputs.text(), **inputs.filters(3)}, {}),
         ),
         "c": (
-            "(c) 25 km of a city + 1 filter",
+            "(c) 25 mi of a city + 1 filter",
             lambda: (directory, {"near": inputs.near(), "radius": "25", **inputs.filters(1)}, {}),
         ),
         "d": ("(d) newest, no query", lambda: (directory, {"sort": "newest"}, {})),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,8 +31,10 @@ def local_next(request: HttpRequest, field: str = "next") -> str | None:
     return target
 
 
-# The ids of the "Previous page" / "Next page" links of lists paged with htmx.
+# The ids of the "Previous page" / "Next page" links of lists paged with htmx; numbered
+# page links are "page-<n>".
 PAGE_LINK_IDS = ("page-previous", "page-next")
+_NUMBERED_PAGE_LINK = re.compile(r"page-[0-9]{1,6}")
 
 
 def page_link_pressed(request: HttpRequest) -> bool:
@@ -38,4 +42,25 @@ def page_link_pressed(request: HttpRequest) -> bool:
     the results, so the new results' heading should take focus (autofocus); a filter
     change, by contrast, must leave focus in the form."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.trigger in PAGE_LINK_IDS
+    if not htmx or not htmx.trigger:
+        return False
+    return htmx.trigger in PAGE_LINK_IDS or bool(_NUMBERED_PAGE_LINK.fullmatch(htmx.trigger))
+
+
+def page_numbers(number: int, last: int, *, known_last: bool = True, around: int = 1) -> list:
+    """The page numbers a numbered pagination shows for page `number` of `last`: the
+    first, the current with `around` either side, and the last (when `known_last`; a
+    count that stopped at a cap does not know it), with None where numbers are left out
+    ("1 … 4 5 6 … 20"). A gap of one number shows the number instead."""
+    shown = {1, number, *range(number - around, number + around + 1)}
+    if known_last:
+        shown.add(last)
+    pages = sorted(n for n in shown if 1 <= n <= last)
+    out: list = []
+    for n in pages:
+        if out and n - out[-1] == 2:
+            out.append(n - 1)
+        elif out and n - out[-1] > 2:
+            out.append(None)
+        out.append(n)
+    return out

@@ -41,6 +41,9 @@ import numpy as np
 from matching import purposes
 from matching.purposes import Features, Member, Vocabulary
 
+# Miles or km is members' rule (members/distances.py), shared with the directory.
+from members.distances import distance_phrase
+
 MAX_CLAUSES = 3
 MAX_NAMED = 2  # labels named in one clause ("trauma and grief", not a list of six)
 # A candidate alone has nobody to be weighed against: every clause counts as distinctive.
@@ -49,7 +52,6 @@ MIN_FOR_RARITY = 2
 # is left out; the values clause must be rarer still.
 COMMON = 0.6
 VALUES_DISTINCTIVE = 0.34
-KM_PER_MILE = 1.609344
 
 STAGE_PHRASES = {
     "student": "in training",
@@ -95,17 +97,6 @@ def _stage(member: Member) -> str:
     if member.stage == purposes.UNKNOWN:
         return ""
     return STAGE_PHRASES[purposes.STAGES[member.stage]]
-
-
-def distance_phrase(km: float, *, miles: bool) -> str:
-    """ "3 miles away", "under 1 mile away" (US members), or in km elsewhere."""
-    if miles:
-        value = km / KM_PER_MILE
-        if value < 1:
-            return "under 1 mile away"
-        rounded = round(value)
-        return f"{rounded} mile away" if rounded == 1 else f"{rounded} miles away"
-    return "under 1 km away" if km < 1 else f"{round(km)} km away"
 
 
 @dataclass(frozen=True)

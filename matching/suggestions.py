@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from matching import engine, features, purposes, reasons, scoring
 from matching.models import Dismissal, Purpose, SuggestionFeedback
+from members.distances import uses_miles
 from members.models import Connection, Profile, User, never_introduced_ids
 from members.privacy import ALL_GROUPS, visible_groups_for
 
@@ -186,12 +187,6 @@ def damping(snap, disliked: list[int], liked: list[int]) -> dict[int, float]:
     }
 
 
-def uses_miles(profile: Profile) -> bool:
-    """Distances in miles for members in the US (and those who gave no country: Hive's
-    members are US clinicians), in km elsewhere."""
-    return profile.country in ("", "US")
-
-
 def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
     """`viewer`'s best `limit` suggestions for `purpose` (a Purpose value), best first,
     each with its reason (module docstring)."""
@@ -232,7 +227,7 @@ def suggest(viewer: User, purpose: str, *, limit: int = LIMIT) -> Suggestions:
         members,
         topics=topics,
         vocabulary=snap.vocabulary,
-        miles=uses_miles(profile),
+        miles=uses_miles(country=profile.country, zone=viewer.timezone),
     )
     items = []
     for candidate, reason in zip(shown, texts, strict=True):

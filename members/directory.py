@@ -8,7 +8,9 @@ every member, or to connections and the viewer is one).
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.utils.safestring import SafeString
 
 from members.models import Connection, Profile, Term, User
 from members.places import Place
@@ -284,7 +287,39 @@ _CARD_COLUMNS = [
 ]
 
 
-def _find(rows: QuerySet[Profile], sort: str, number: int) -> tuple[list[Profile], int, int]:
+# Highlighting: Postgres marks the words a search matched (ts_headline, with the same
+# parser and stemming as the search, so "therapists" marks "therapist") between these
+# two control characters, which no one types; `marked_html` escapes the text and only
+# then turns each marked run into <mark>.
+MARK_START, MARK_STOP = "\x02", "\x03"
+_MARK_OPTIONS = "'StartSel=' || chr(2) || ', StopSel=' || chr(3)"
+_MARK_ALL = f"'HighlightAll=true, ' || {_MARK_OPTIONS}"
+# One passage of the bio around the best match, about a sentence long.
+_MARK_SNIPPET = f"'MaxFragments=1, MaxWords=22, MinWords=10, ' || {_MARK_OPTIONS}"
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_STOP}]*){MARK_STOP}")
+
+
+_WORD = re.compile(r"(?<![\w-])(-?)([\w'’]+)")
+
+
+def highlight_words(q: str) -> list[str]:
+    """The words of a search to mark: each word it asked for, on its own (websearch's
+    quotes and "or" aside, and without the words it excluded with a minus). The search
+    itself wants every word; a passage of a bio or a term's label is marked for any."""
+    return [word for minus, word in _WORD.findall(q or "") if not minus and word.casefold() != "or"]
+
+
+def marked_html(text: str | None) -> SafeString:
+    """Text from ts_headline as HTML: escaped, each matched run in <mark>, and any marker
+    left unpaired dropped."""
+    escaped = _MARKED.sub(r"<mark>\1</mark>", html.escape(text or "", quote=False))
+    # Every character of the text went through html.escape; only <mark> tags were added.
+    return SafeString(escaped.replace(MARK_START, "").replace(MARK_STOP, ""))
+
+
+def _find(
+    rows: QuerySet[Profile], sort: str, number: int, q: str = ""
+) -> tuple[list[Profile], int, int]:
     """Page `number` of the candidates, in order, with how many candidates were found
     and the most there could have been (so "found < limit" means the count is exact).
 
@@ -295,6 +330,13 @@ def _find(rows: QuerySet[Profile], sort: str, number: int) -> tuple[list[Profile
     search index hands them over and ranks those, so ts_rank never runs over tens of
     thousands of rows (below the cap the ranking is over every match, as before);
     newest and nearest walk their order just far enough for this page.
+
+    With a text query `q`, the page's profiles also bring what the search matched, in
+    the same statement: their name, headline and a passage of their bio marked
+    (`name_marked`, `headline_marked`, `bio_marked`; see `marked_html`) and the ids of
+    their terms whose label matched (`matched_term_ids`), each for any of the query's
+    words (`highlight_words`). Which of these a card may
+    show is the card's business (the viewer's visible groups), as for the fields.
     """
     offset = end = (number - 1) * PAGE_SIZE
     end += PAGE_SIZE
@@ -322,6 +364,27 @@ def _find(rows: QuerySet[Profile], sort: str, number: int) -> tuple[list[Profile
     columns = ", ".join(f'p."{column}"' for column in _CARD_COLUMNS)
     if distance:
         columns += ', page."distance_km"'
+    term_table = Term._meta.db_table
+    words = highlight_words(q)
+    if words:
+        search = "search AS (SELECT websearch_to_tsquery('english', %s) AS \"query\"),"
+        search_params: tuple = (" or ".join(words),)
+        columns += f""",
+            ts_headline('english', p."display_name", search."query", {_MARK_ALL})
+                AS "name_marked",
+            ts_headline('english', p."headline", search."query", {_MARK_ALL})
+                AS "headline_marked",
+            ts_headline('english', p."bio", search."query", {_MARK_SNIPPET}) AS "bio_marked",
+            ARRAY(
+                SELECT t."term_id" FROM "{through}" AS t
+                JOIN "{term_table}" AS term ON term."id" = t."term_id"
+                WHERE t."profile_id" = p."id"
+                    AND to_tsvector('english', term."label") @@ search."query"
+            ) AS "matched_term_ids"
+        """  # noqa: S608 - constants and the model's table names; the query is a parameter
+        join_search = "LEFT JOIN search ON true"
+    else:
+        search, search_params, join_search = "", (), ""
     # `inner` is Django's compiled SQL with its own placeholders, and the names are
     # the model's: only the page's bounds are added here, as parameters. One row
     # even when the page is empty, for the count.
@@ -332,17 +395,20 @@ def _find(rows: QuerySet[Profile], sort: str, number: int) -> tuple[list[Profile
                 SELECT *, row_number() OVER (ORDER BY {order}) AS "position" FROM candidates
             ) AS ordered
             WHERE "position" > %s AND "position" <= %s
-        )
+        ),
+        {search}
+        counted AS (SELECT count(*) AS "count" FROM candidates)
         SELECT found."count" AS "found", page."position", {columns},
             ARRAY(SELECT t."term_id" FROM "{through}" AS t WHERE t."profile_id" = p."id")
                 AS "term_ids"
-        FROM (SELECT count(*) AS "count" FROM candidates) AS found
+        FROM counted AS found
         LEFT JOIN page ON true
         LEFT JOIN "{profile}" AS p ON p."id" = page."id"
+        {join_search}
         ORDER BY page."position"
     """  # noqa: S608
     found, page = 0, []
-    for row in Profile.objects.raw(sql, (*params, offset, end)):
+    for row in Profile.objects.raw(sql, (*params, offset, end, *search_params)):
         found = row.found
         if row.position is not None:
             page.append(row)
@@ -412,14 +478,14 @@ def directory_search(
     sort = effective_sort(q=q, filters=filters, sort=sort)
 
     number = _page_number(page)
-    profiles, found, limit = _find(rows, sort, number)
+    profiles, found, limit = _find(rows, sort, number, q)
     exact = found < limit
     # Relevance pages through its ranked candidates only, so its count stops at the cap.
     count = min(found, COUNT_CAP) if sort == "relevance" else found
     last = max(1, math.ceil(count / PAGE_SIZE))
     if number > last:
         number = last  # past the end: the last page, as Paginator.get_page does
-        profiles, found, limit = _find(rows, sort, number)
+        profiles, found, limit = _find(rows, sort, number, q)
     _with_terms(profiles, taxonomy)
     paginator = DirectoryPaginator(
         count=count, exact=exact, more=sort == "relevance" and found > COUNT_CAP

@@ -5,16 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from hive.timezones import known_timezones
+from hive.timezones import TimeZoneField
 from hive.widgets import QuickSelect
 from notifications import registry
 from notifications.models import Settings
 
 
 class SettingsForm(forms.ModelForm):
-    timezone = forms.ChoiceField(
-        widget=QuickSelect,
-        label="Your time zone",
+    timezone = TimeZoneField(
         help_text="Every time in Hive and in our emails is shown in this zone.",
     )
 
@@ -44,10 +42,7 @@ class SettingsForm(forms.ModelForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["timezone"].choices = [
-            (z, z.replace("_", " ")) for z in sorted(known_timezones())
-        ]
-        self.fields["timezone"].initial = user.timezone
+        self.fields["timezone"].prepare(user.timezone)
         self.kinds = [k for k in registry.KINDS.values() if user.is_staff or not k.staff_only]
         chosen = dict(user.notification_prefs.values_list("kind", "channel"))
         for kind in self.kinds:

@@ -155,6 +155,9 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
                 is_staff=is_staff,
                 is_superuser=is_staff,
                 date_joined=joined,
+                # Their city's own zone (the place list carries it): a clinician in
+                # Richmond, Virginia reads times in Eastern Time, not UTC.
+                timezone=city["timezone"],
             )
         )
         profile = Profile(

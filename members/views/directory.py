@@ -1,34 +1,43 @@
 """The member directory page (/directory/): a GET form, results as a named partial.
 
 Without JavaScript the form is an ordinary GET; with htmx a change reloads only the
-results region and the address bar follows, so the URL always holds the search.
+results region and the address bar follows, so the URL always holds the search. The
+filters sit in a <details> ("Filters (n)"), closed on a phone and opened by hive.js on a
+wide screen; the count of results goes to a live region of its own, so a screen reader
+hears "12 members found", not the whole list again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from hive.access import member_required
-from hive.http import page_link_pressed
+from hive.http import page_link_pressed, page_numbers
 from hive.widgets import QuickSelect
 from members.directory import (
+    MARK_START,
+    MARK_STOP,
     PRACTICE_TERM_FILTERS,
     DirectoryFilters,
     directory_search,
     effective_sort,
+    marked_html,
 )
+from members.distances import KM_PER_MILE, distance_phrase, viewer_uses_miles
 from members.models import US_JURISDICTIONS, Connection, Profile, Term
 from members.places import search_places
 from members.privacy import visible_groups_for
 from members.ratelimit import browsing_limit
 
-RADIUS_CHOICES = [("10", "10 km"), ("25", "25 km"), ("50", "50 km"), ("100", "100 km")]
+RADIUSES = ("10", "25", "50", "100")  # in the viewer's unit: miles or km
 SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
 MAX_QUERY_LENGTH = 200
 
@@ -57,15 +66,35 @@ class DirectoryForm(forms.Form):
         widget=QuickSelect,
     )
     near = forms.CharField(label="Near (city)", max_length=120, required=False)
-    radius = forms.ChoiceField(
-        label="Within", choices=RADIUS_CHOICES, required=False, widget=QuickSelect
-    )
+    radius = forms.ChoiceField(label="Within", required=False, widget=QuickSelect)
     referrals = forms.BooleanField(label="Accepting referrals", required=False)
     sort = forms.ChoiceField(
         label="Sort by", choices=SORT_CHOICES, required=False, widget=QuickSelect
     )
 
-    def __init__(self, data, *, terms: list[Term]):
+    # What "Filters (n)" counts: everything but the words, the sort and the radius.
+    FILTERS = (
+        "profession",
+        "tier",
+        "specialty",
+        "modality",
+        "population",
+        "language",
+        "looking_for",
+        "telehealth",
+        "near",
+        "referrals",
+    )
+
+    def __init__(self, data, *, terms: list[Term], miles: bool = True):
+        unit = "miles" if miles else "km"
+        self.base_fields = {**self.base_fields}  # this instance's radius choices only
+        self.base_fields["radius"] = forms.ChoiceField(
+            label="Within",
+            choices=[(value, f"{value} {unit}") for value in RADIUSES],
+            required=False,
+            widget=QuickSelect,
+        )
         by_kind: dict[str, list[tuple[str, str]]] = {}
         for term in terms:
             by_kind.setdefault(term.kind, []).append((term.slug, term.label))
@@ -92,29 +121,132 @@ class DirectoryForm(forms.Form):
         self.is_valid()  # always valid: the data was normalised above
         return self.cleaned_data
 
+    def filter_count(self) -> int:
+        """How many filters narrow the search now (the "n" of "Filters (n)")."""
+        values = self.values()
+        return sum(1 for name in self.FILTERS if values.get(name))
+
+
+MAX_TAGS = 5
+
+
+@dataclass(frozen=True)
+class Tag:
+    label: str
+    matched: bool = False  # the search's words or a filter found this term
+
 
 @dataclass(frozen=True)
 class DirectoryCard:
-    """What one result card may show: the profile, the field groups the viewer may see
-    of it, and its specialties (the only terms a card lists)."""
+    """What one result card shows, only from the field groups the viewer may see of the
+    profile: the name and the headline with the search's words marked, the credential
+    once, the place and distance, a passage of the bio where the words matched, and up
+    to MAX_TAGS terms, those that matched first (so a card says why it is here)."""
 
     profile: Profile
     visible: set[str]
-    specialties: list[Term]
+    name: SafeString
+    credential: str = ""
+    headline: SafeString = SafeString("")
+    snippet: SafeString = SafeString("")
+    place: str = ""
+    distance: str = ""
+    tags: list[Tag] = field(default_factory=list)
+    more_tags: int = 0
+
+    @property
+    def specialties(self) -> list[Tag]:  # the name the card's tag list had before
+        return self.tags
 
 
-def _cards(page, viewer, connected_ids: list[int]) -> list[DirectoryCard]:
-    """The page's cards (no query: the search brought the terms, and the viewer's
-    connections were looked up for it)."""
-    connected = set(connected_ids)
-    return [
-        DirectoryCard(
-            profile=profile,
-            visible=visible_groups_for(profile, viewer, connected=profile.user_id in connected),
-            specialties=[term for term in profile.chosen_terms if term.kind == Term.Kind.SPECIALTY],
-        )
-        for profile in page
+def _without_credential(headline: str, credentials: str) -> str:
+    """The headline without a leading copy of the letters the card shows already:
+    "LCSW · Anxiety care" under "Licensed Clinical Social Worker, LCSW" is "Anxiety care".
+    Only before a separator, so "LCSW working with teens" keeps its sentence. The
+    headline may carry the search's marks around the letters."""
+    if not credentials:
+        return headline
+    mark = f"[{MARK_START}{MARK_STOP}]?"
+    lead = re.compile(rf"{mark}{re.escape(credentials)}{mark}\s*[·•|,:;–—-]\s*")
+    stripped = lead.sub("", headline, count=1) if lead.match(headline) else headline
+    return stripped[:1].upper() + stripped[1:] if stripped != headline else headline
+
+
+_MARKDOWN = [
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](link) -> text
+    (re.compile(r"(\*\*|__|\*|`)"), ""),  # emphasis and code marks
+    (re.compile(r"(^|\n)\s*(#+|>|[-*+]|\d+\.)\s+"), r"\1"),  # headings, quotes, list marks
+    (re.compile(r"\s+"), " "),
+]
+
+
+def _snippet(marked: str | None, bio: str) -> SafeString:
+    """The passage of the bio around the search's words, as plain words (the bio is
+    Markdown), with an ellipsis where it was cut; nothing when the bio did not match."""
+    if not marked or MARK_START not in marked:
+        return SafeString("")
+    text = marked
+    for pattern, replacement in _MARKDOWN:
+        text = pattern.sub(replacement, text)
+    text = text.strip()
+    plain = text.replace(MARK_START, "").replace(MARK_STOP, "")
+    whole = bio
+    for pattern, replacement in _MARKDOWN:
+        whole = pattern.sub(replacement, whole)
+    whole = whole.strip()
+    before = "" if whole.startswith(plain) else "…"
+    after = "" if whole.endswith(plain) else "…"
+    return SafeString(f"{before}{marked_html(text)}{after}")
+
+
+def _tags(profile: Profile, matched_ids: set[int]) -> tuple[list[Tag], int]:
+    """The terms a card lists: those the search or a filter matched (any kind), then
+    the specialties, up to MAX_TAGS; and how many specialties are left out."""
+    matched = [term for term in profile.chosen_terms if term.pk in matched_ids]
+    specialties = [
+        term
+        for term in profile.chosen_terms
+        if term.kind == Term.Kind.SPECIALTY and term.pk not in matched_ids
     ]
+    tags = [Tag(term.label, True) for term in matched]
+    room = max(0, MAX_TAGS - len(tags))
+    tags += [Tag(term.label) for term in specialties[:room]]
+    return tags, max(0, len(specialties) - room)
+
+
+def _cards(
+    page, viewer, connected_ids: list[int], *, filtered_ids: set[int], miles: bool
+) -> list[DirectoryCard]:
+    """The page's cards (no query: the search brought the terms and the marks, and the
+    viewer's connections were looked up for it). `filtered_ids` are the terms the filters
+    asked for, which a card marks as matched too."""
+    connected = set(connected_ids)
+    cards = []
+    for profile in page:
+        visible = visible_groups_for(profile, viewer, connected=profile.user_id in connected)
+        card: dict = {
+            "profile": profile,
+            "visible": visible,
+            "name": marked_html(getattr(profile, "name_marked", None) or profile.display_name),
+        }
+        credentials = ""
+        if "credentials" in visible:
+            credentials = profile.credentials
+            label = profile.profession.label if profile.profession_id else ""
+            card["credential"] = ", ".join(part for part in (label, credentials) if part)
+        if "about" in visible and profile.headline:
+            marked = getattr(profile, "headline_marked", None) or profile.headline
+            card["headline"] = marked_html(_without_credential(marked, credentials))
+            card["snippet"] = _snippet(getattr(profile, "bio_marked", None), profile.bio)
+        if "location" in visible:
+            card["place"] = ", ".join(part for part in (profile.city, profile.region) if part)
+            if getattr(profile, "distance_km", None) is not None:
+                card["distance"] = distance_phrase(profile.distance_km, miles=miles)
+        if "practice" in visible:
+            matched = set(getattr(profile, "matched_term_ids", None) or ()) | filtered_ids
+            card["tags"], card["more_tags"] = _tags(profile, matched)
+        cards.append(DirectoryCard(**card))
+    return cards
 
 
 @require_GET
@@ -124,7 +256,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     """/directory/: search and filter the members you may see, 20 a page. htmx requests
     get the results region only."""
     terms = list(Term.objects.all())
-    form = DirectoryForm(request.GET, terms=terms)
+    miles = viewer_uses_miles(request.user)
+    form = DirectoryForm(request.GET, terms=terms, miles=miles)
     values = form.values()
     place, place_error = None, ""
     near = (values.get("near") or "").strip()
@@ -142,7 +275,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         accepting_referrals=bool(values.get("referrals")),
         telehealth=values.get("telehealth") or "",
         place=place,
-        radius_km=float(values.get("radius") or 25),
+        radius_km=float(values.get("radius") or 25) * (KM_PER_MILE if miles else 1),
         **{name: (values[name],) if values.get(name) else () for name in PRACTICE_TERM_FILTERS},
     )
     q = values.get("q") or ""
@@ -159,7 +292,13 @@ def directory(request: HttpRequest) -> HttpResponse:
             connected_ids=connected_ids,
             taxonomy=terms,
         )
-        cards = _cards(page, request.user, connected_ids)
+        filtered_ids = {
+            term.pk
+            for term in terms
+            for name, kind in PRACTICE_TERM_FILTERS.items()
+            if term.kind == kind and term.slug == values.get(name)
+        }
+        cards = _cards(page, request.user, connected_ids, filtered_ids=filtered_ids, miles=miles)
     searched = any(
         request.GET.get(name) for name in form.base_fields if name not in ("sort", "radius")
     )
@@ -172,8 +311,16 @@ def directory(request: HttpRequest) -> HttpResponse:
         "searched": searched,
         "sort": effective_sort(q=q, filters=filters, sort=values.get("sort") or ""),
         "focus_results": page_link_pressed(request),
+        "filter_count": form.filter_count(),
+        "unit": "miles" if miles else "km",
+        "page_numbers": (
+            page_numbers(page.number, page.paginator.num_pages, known_last=page.paginator.exact)
+            if page is not None
+            else []
+        ),
     }
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    context["htmx"] = partial  # the fragment brings the live region's line out of band
     template = "members/directory.html#results" if partial else "members/directory.html"
     response = render(request, template, context)
     # The same URL answers with a fragment or a page: caches must keep them apart.

@@ -9,7 +9,10 @@
  *     nothing. Here we reveal it, and a click hides its `.message` with the
  *     `is-dismissed` class, then moves focus somewhere sensible.
  *   - Browser time zone: empty <input data-browser-timezone> fields get the browser's
- *     IANA time zone name (used at sign-up).
+ *     IANA time zone name (used at sign-up); a <select data-browser-timezone> (a picker
+ *     whose zone was never chosen) selects it.
+ *   - Directory filters: <details data-filter-panel> opens on a wide screen; its
+ *     [data-show-results] button folds it on a phone and focuses the new results.
  *   - Autosave failures: a form with data-autosave-status="<id>" (the application)
  *     saves itself with htmx. If a save cannot reach the server or gets an error page,
  *     htmx swaps nothing; we put the region's data-error-text in the live region
@@ -92,8 +95,11 @@
     }
   }
 
-  // Sign-up (and settings) forms carry <input data-browser-timezone>; left empty, it
-  // gets the browser's IANA zone so times are shown in the member's own zone.
+  // Sign-up forms carry <input data-browser-timezone>; left empty, it gets the browser's
+  // IANA zone so times are shown in the member's own zone. A time-zone picker whose zone
+  // was never chosen carries <select data-browser-timezone data-zone-aliases="{…}">: it
+  // selects the browser's zone (mapped from an old spelling such as "Asia/Calcutta"
+  // through the aliases), when the picker lists it.
   function fillBrowserTimezone(root) {
     var zone = "";
     try {
@@ -101,10 +107,33 @@
     } catch (error) {
       return;
     }
+    if (!zone) {
+      return;
+    }
     var inputs = root.querySelectorAll("input[data-browser-timezone]");
     for (var i = 0; i < inputs.length; i += 1) {
       if (!inputs[i].value) {
         inputs[i].value = zone;
+      }
+    }
+    var selects = root.querySelectorAll("select[data-browser-timezone]");
+    for (var j = 0; j < selects.length; j += 1) {
+      selectZone(selects[j], zone);
+    }
+  }
+
+  function selectZone(select, zone) {
+    var aliases = {};
+    try {
+      aliases = JSON.parse(select.getAttribute("data-zone-aliases") || "{}");
+    } catch (error) {
+      aliases = {};
+    }
+    var wanted = Object.prototype.hasOwnProperty.call(aliases, zone) ? aliases[zone] : zone;
+    for (var i = 0; i < select.options.length; i += 1) {
+      if (select.options[i].value === wanted) {
+        select.value = wanted;
+        return;
       }
     }
   }
@@ -154,7 +183,51 @@
     }
   }
 
+  // The directory's filters fold into <details data-filter-panel> ("Filters (n)"): closed
+  // in the HTML, so a phone shows results first; a wide screen has room beside the
+  // results, so it opens there. On a narrow screen, "Show results" folds the filters
+  // away again and takes focus to the results heading once they arrive.
+  var WIDE = "(min-width: 60em)";
+
+  function openFilterPanels() {
+    if (!window.matchMedia || !window.matchMedia(WIDE).matches) {
+      return;
+    }
+    var panels = document.querySelectorAll("details[data-filter-panel]");
+    for (var i = 0; i < panels.length; i += 1) {
+      panels[i].open = true;
+    }
+  }
+
+  var focusResultsAfterSwap = false;
+
+  function onShowResults(event) {
+    var button = event.target.closest ? event.target.closest("[data-show-results]") : null;
+    if (!button || (window.matchMedia && window.matchMedia(WIDE).matches)) {
+      return;
+    }
+    var panel = button.closest("details[data-filter-panel]");
+    if (panel) {
+      panel.open = false;
+    }
+    focusResultsAfterSwap = true;
+  }
+
+  function onResultsSwapped(event) {
+    if (!focusResultsAfterSwap || !event.target || event.target.id !== "directory-results") {
+      return;
+    }
+    focusResultsAfterSwap = false;
+    var heading = document.getElementById("results-heading");
+    if (heading) {
+      heading.focus();
+    }
+  }
+
   function init() {
+    openFilterPanels();
+    document.addEventListener("click", onShowResults);
+    document.addEventListener("htmx:afterSettle", onResultsSwapped);
     document.addEventListener("click", onMenuClick);
     document.addEventListener("keydown", onMenuKeydown);
     revealDismissButtons(document);

@@ -156,7 +156,7 @@ def search_trauma_near_oakland(page: Page) -> None:
     form.get_by_label("Specialty").select_option(label=TRAUMA)
     wait_for_query(page, specialty="trauma-and-ptsd")
     form.get_by_label(re.compile(r"^Near\b")).fill("Oakland, CA")
-    form.get_by_label("Within").select_option(label="25 km")
+    form.get_by_label("Within").select_option(label="25 miles")
     form.get_by_role("button", name="Search").click()
     wait_for_query(page, specialty="trauma-and-ptsd", near="Oakland, CA", radius="25")
 
@@ -274,7 +274,7 @@ def test_member_edits_profile_hides_bio_searches_directory_and_blocks(
     expect(page.get_by_role("heading", name="Directory", level=1)).to_be_visible()
     mark_document(page)
     search_trauma_near_oakland(page)
-    expect(results(page)).to_contain_text("3 found within 25 km of Oakland, CA")
+    expect(results(page)).to_contain_text("3 found within 25 miles of Oakland, CA")
     # Nearest first: Oakland itself, then Berkeley, then San Francisco.
     expect(result_names(page)).to_have_text(["Dana Whitfield", "Casey Lindqvist", "Emery Stone"])
     for absent in ("Frankie Osei", "Gale Park", "Harper Nguyen", "Blake Moreno"):
@@ -282,17 +282,17 @@ def test_member_edits_profile_hides_bio_searches_directory_and_blocks(
     assert_same_document(page)
     search_url = page.url
 
-    # A wider radius reaches San Jose; the back button brings the 25 km results back.
-    search_form(page).get_by_label("Within").select_option(label="100 km")
+    # A wider radius reaches San Jose; the back button brings the 25-mile results back.
+    search_form(page).get_by_label("Within").select_option(label="100 miles")
     wait_for_query(page, specialty="trauma-and-ptsd", near="Oakland, CA", radius="100")
-    expect(results(page)).to_contain_text("4 found within 100 km of Oakland, CA")
+    expect(results(page)).to_contain_text("4 found within 100 miles of Oakland, CA")
     expect(result_names(page)).to_have_text(
         ["Dana Whitfield", "Casey Lindqvist", "Emery Stone", "Harper Nguyen"]
     )
     assert_same_document(page)
     page.go_back()
     wait_for_query(page, specialty="trauma-and-ptsd", near="Oakland, CA", radius="25")
-    expect(results(page)).to_contain_text("3 found within 25 km of Oakland, CA")
+    expect(results(page)).to_contain_text("3 found within 25 miles of Oakland, CA")
     expect(result_names(page)).to_have_text(["Dana Whitfield", "Casey Lindqvist", "Emery Stone"])
     expect(search_form(page).get_by_label("Within")).to_have_value("25")
     expect(search_form(page).get_by_label("Specialty")).to_have_value("trauma-and-ptsd")
@@ -310,7 +310,7 @@ def test_member_edits_profile_hides_bio_searches_directory_and_blocks(
     main_menu(page).get_by_role("link", name="Directory").click()
     expect(page.get_by_role("heading", name="Directory", level=1)).to_be_visible()
     search_trauma_near_oakland(page)
-    expect(results(page)).to_contain_text("2 found within 25 km of Oakland, CA")
+    expect(results(page)).to_contain_text("2 found within 25 miles of Oakland, CA")
     expect(result_names(page)).to_have_text(["Casey Lindqvist", "Emery Stone"])
     expect(results(page).get_by_text("Dana Whitfield")).to_have_count(0)
     assert page.url == search_url, "the same search should give the same address"

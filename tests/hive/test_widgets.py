@@ -43,6 +43,27 @@ def test_quick_select_is_djangos_select(multiple):
         assert quick == plain
 
 
+GROUPED = [
+    ("", "None"),
+    ("Fruit & <veg>", [("apple", "Apple"), ("b&c", 'Quotes " and <tags>')]),
+    ("Numbers", [(1, "One"), (3, "Three"), ("é", "Ünïcödé")]),
+    ("z", "Last, ungrouped"),
+]
+
+
+@pytest.mark.parametrize("multiple", [False, True])
+def test_quick_select_with_option_groups_is_djangos(multiple):
+    django_class = forms.SelectMultiple if multiple else forms.Select
+    quick_class = type("QuickMultiple", (QuickSelect,), {"allow_multiple_selected": True})
+    values = [None, "", "apple", "b&c", 3, "3", "z", "missing", ["apple", "é"], ["z", 1]]
+    for attrs in ATTRS:
+        for value in values:
+            quick = (quick_class if multiple else QuickSelect)(choices=GROUPED)
+            plain = django_class(choices=GROUPED)
+            expected = plain.render("things", value, attrs=attrs)
+            assert quick.render("things", value, attrs=attrs) == expected
+
+
 def test_quick_checkboxes_are_djangos_checkboxes():
     values = [None, [], ["a"], ["b&c", "3"], [3, "é", "missing"], ["", "a", "b&c", 3, "é"]]
     for quick, plain in _pairs(QuickCheckboxSelectMultiple, forms.CheckboxSelectMultiple, values):

@@ -126,6 +126,25 @@ def test_each_suggestion_has_a_reason_and_actions(browser, viewer):
     assert dismiss_url(other) in page
 
 
+@pytest.mark.parametrize(
+    "country, zone, distance",
+    [
+        ("US", "UTC", "5 miles away"),
+        ("", "America/Chicago", "5 miles away"),
+        ("", "Europe/Berlin", "7 km away"),
+        ("CA", "America/Toronto", "7 km away"),
+    ],
+)
+def test_distances_follow_members_rule_for_miles(browser, viewer, country, zone, distance):
+    """members.distances decides: the place's country, else the time zone."""
+    viewer.profile.country = country
+    viewer.profile.save(update_fields=["country"])
+    viewer.timezone = zone
+    viewer.save(update_fields=["timezone"])
+    near("Bea Near")
+    assert distance in coffee(browser).content.decode()
+
+
 def test_connecting_from_a_card_comes_back_and_they_leave_the_list(browser, viewer):
     other = near("Bea Near")
     response = browser.post(

@@ -321,7 +321,7 @@ def test_htmx_request_returns_the_fragment_only(member_client):
     response = member_client.get(URL, {"q": "fragment"}, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert 'id="directory-results"' in body
-    assert "Fragment Person" in body
+    assert "<mark>Fragment</mark> Person" in body  # the words the search matched, marked
     assert "<html" not in body
     assert 'role="search"' not in body
     assert response["Vary"].count("HX-Request")
@@ -356,7 +356,7 @@ def test_plain_get_keeps_the_query_in_the_form(member_client):
     body = response.content.decode()
     assert response.status_code == 200
     assert 'value="form"' in body
-    assert "Form Person" in body
+    assert "<mark>Form</mark> Person" in body
 
 
 def test_unknown_place_is_a_friendly_message(member_client):
@@ -458,11 +458,11 @@ def test_newest_counts_to_the_cap_and_pages_on_past_it(viewer, small_cap):
 
 @pytest.mark.parametrize("page", ["99999999999999999999", "-5", "2.5", "", "nan"])
 def test_any_page_number_in_the_url_gets_a_page(member_client, page):
-    listed("Page Person")
+    person = listed("Page Person")
     for params in ({"sort": "newest"}, {"q": "page"}, {}):
         response = member_client.get(URL, {**params, "page": page})
         assert response.status_code == 200
-        assert "Page Person" in response.content.decode()
+        assert f'id="member-{person.handle}"' in response.content.decode()
 
 
 def test_a_broad_search_ranks_its_first_matches_only_and_says_so(viewer, small_cap, member_client):
@@ -547,3 +547,231 @@ def test_the_filters_on_the_page_are_what_django_would_write(client, viewer, que
         if isinstance(field.widget, QuickSelect):
             field.widget.__class__ = forms.Select
         assert squeezed(BoundField(form, field, name).as_field_group()) in page, name
+
+
+# --- The page on a phone and for a keyboard: filters folded, a skip link -----------------
+
+
+def _between(body: str, start: str, end: str) -> str:
+    return body.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_filters_fold_behind_a_button_that_counts_them(member_client):
+    body = member_client.get(URL).content.decode()
+    # A closed <details>: a phone shows the results first; no JavaScript needed to open it.
+    panel = _between(_between(body, 'role="search"', "</form>"), "<details", ">")
+    assert "data-filter-panel" in panel and "open" not in panel
+    summary = _between(body, '<summary class="filter-toggle">', "</summary>")
+    assert summary.startswith("Filters") and "(" not in summary
+    # Every filter is inside it, still part of the one GET form.
+    form = _between(body, 'role="search"', "</form>")
+    details = _between(form, "<details", "</details>")
+    for name in ("profession", "specialty", "near", "radius", "referrals", "sort"):
+        assert f'name="{name}"' in details, name
+    assert 'name="q"' not in details  # the words stay in sight
+
+    chosen = member_client.get(URL, {"specialty": "anxiety", "referrals": "on", "q": "x"})
+    summary = _between(chosen.content.decode(), '<summary class="filter-toggle">', "</summary>")
+    assert "(2)" in summary  # the words and the sort are not filters
+
+
+def test_a_skip_link_jumps_past_the_filters_to_the_results(member_client):
+    body = member_client.get(URL).content.decode()
+    form = _between(body, 'role="search"', "</form>")
+    skip = form.index('href="#results-heading">Skip to results</a>')
+    assert form.index('name="q"') < skip < form.index('name="profession"')
+    assert 'id="results-heading" class="results-heading" tabindex="-1"' in body
+
+
+def test_the_live_region_announces_the_count_not_the_list(member_client):
+    first = listed("Announced Person")
+    listed("Another Person")
+    body = member_client.get(URL).content.decode()
+    # One polite region, outside the results, empty when the page arrives.
+    assert body.count('role="status"') == body.count("results-status") == 1
+    assert (
+        '<p id="results-status" class="visually-hidden" role="status" aria-atomic="true"></p>'
+        in (body)
+    )
+    results = _between(body, 'id="directory-results"', "</section>")
+    assert "aria-live" not in results and 'role="status"' not in results
+    # An update brings the region's new line out of band: the count, and no names.
+    fragment = member_client.get(URL, {"sort": "newest"}, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    status = _between(html, '<p id="results-status"', "</p>")
+    assert 'hx-swap-oob="true"' in status
+    assert status.endswith(">2 members found.")
+    assert first.display_name not in status
+    assert 'id="filter-count" class="filter-count" hx-swap-oob="true"' in html
+
+
+# --- Miles for members in the US -------------------------------------------------------
+
+
+def test_us_members_search_and_read_distances_in_miles(member_client, member, oakland):
+    member.profile.country = "US"
+    member.profile.save(update_fields=["country"])
+    near_by = listed("Thirty Km", latitude=_north_of(oakland, 30)[0], longitude=oakland.longitude)
+    listed("Forty Five Km", latitude=_north_of(oakland, 45)[0], longitude=oakland.longitude)
+    body = member_client.get(URL, {"near": "Oakland, CA", "radius": "25"}).content.decode()
+    assert '<option value="25" selected>25 miles</option>' in body
+    # 25 miles is 40 km: the member 30 km away is in, the one 45 km away is not.
+    assert "1 found within 25 miles of Oakland, CA" in body
+    assert f'id="member-{near_by.handle}"' in body and "Forty Five" not in body
+    assert "19 miles away" in body  # 30 km
+    assert " km" not in _between(body, 'id="directory-results"', "</section>")
+
+
+def test_members_abroad_get_kilometers(member_client, member, oakland):
+    member.profile.country = "CA"
+    member.profile.save(update_fields=["country"])
+    listed("Thirty Km", latitude=_north_of(oakland, 30)[0], longitude=oakland.longitude)
+    body = member_client.get(URL, {"near": "Oakland, CA", "radius": "25"}).content.decode()
+    assert '<option value="25" selected>25 km</option>' in body
+    assert "0 found within 25 km of Oakland, CA" in body
+    body = member_client.get(URL, {"near": "Oakland, CA", "radius": "50"}).content.decode()
+    assert "30 km away" in body
+
+
+# --- Cards ---------------------------------------------------------------------------------
+
+
+def test_a_card_names_the_credential_once_in_plain_case(member_client):
+    lcsw = term(Term.Kind.PROFESSION, "licensed-clinical-social-worker")
+    person = listed(
+        "Cred Person", profession=lcsw, credentials="LCSW", headline="LCSW · Anxiety in teens"
+    )
+    body = member_client.get(URL).content.decode()
+    card = _between(body, f'id="member-{person.handle}"', "</article>")
+    assert '<p class="directory-credential">Licensed Clinical Social Worker, LCSW</p>' in card
+    assert '<p class="directory-headline">Anxiety in teens</p>' in card
+    assert card.count("LCSW") == 1
+    assert "card-kicker" not in card  # the all-caps line
+    # A headline that only starts with the letters in a sentence keeps them.
+    person.headline = "LCSW working with teens"
+    person.save(update_fields=["headline"])
+    card = _between(
+        member_client.get(URL).content.decode(), f'id="member-{person.handle}"', "</article>"
+    )
+    assert "LCSW working with teens" in card
+
+
+def test_the_words_a_search_matched_are_marked_safely(member_client):
+    emdr = term(Term.Kind.MODALITY, "emdr")
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    person = listed(
+        "Mark Person",
+        headline="Therapists <b>for</b> trauma & grief",
+        bio="I trained in many things over the years. Mostly I now work with **trauma** "
+        "survivors in a small practice near the lake, and I teach on weekends.",
+        terms=[emdr, anxiety],
+    )
+    body = member_client.get(URL, {"q": "trauma therapist EMDR"}).content.decode()
+    card = _between(body, f'id="member-{person.handle}"', "</article>")
+    # Stemmed as the search is ("therapist" marks "Therapists"), and the text escaped.
+    assert (
+        '<p class="directory-headline"><mark>Therapists</mark> &lt;b&gt;for&lt;/b&gt; '
+        "<mark>trauma</mark> &amp; grief</p>"
+    ) in card
+    # A passage of the bio around the match, as plain words.
+    snippet = _between(card, '<p class="directory-snippet">', "</p>")
+    assert "<mark>trauma</mark> survivors" in snippet and "**" not in snippet
+    assert snippet.endswith("…</p>") or snippet.endswith("…")
+    # The modality it matched leads the tags, marked; the specialty follows.
+    tags = _between(card, 'aria-label="Focus">', "</ul>")
+    assert tags.index("<mark>EMDR</mark>") < tags.index("Anxiety")
+    assert '<li class="badge badge-match"><mark>EMDR</mark></li>' in tags
+
+
+def test_a_filtered_term_is_marked_on_the_card(member_client):
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    grief = term(Term.Kind.SPECIALTY, "grief-and-loss")
+    person = listed("Filter Person", terms=[grief, anxiety])
+    body = member_client.get(URL, {"specialty": "anxiety"}).content.decode()
+    card = _between(body, f'id="member-{person.handle}"', "</article>")
+    assert '<li class="badge badge-match"><mark>Anxiety</mark></li>' in card
+    assert '<li class="badge">Grief and loss</li>' in card
+
+
+def test_marks_never_show_a_hidden_group(member_client):
+    person = listed(
+        "Hidden Trauma",
+        headline="Trauma therapist",
+        bio="Trauma work, mostly with veterans.",
+        about_visibility=Visibility.CONNECTIONS,
+    )
+    body = member_client.get(URL, {"q": "hidden trauma"}).content.decode()
+    card = _between(body, f'id="member-{person.handle}"', "</article>")
+    assert "<mark>Hidden</mark> <mark>Trauma</mark>" in card  # the name: always shown
+    assert "therapist" not in card and "veterans" not in card
+    assert "directory-snippet" not in card
+
+
+def test_a_card_lists_five_tags_and_counts_the_rest(member_client):
+    specialties = list(Term.objects.filter(kind=Term.Kind.SPECIALTY)[:8])
+    person = listed("Many Tags", terms=specialties)
+    card = _between(
+        member_client.get(URL).content.decode(), f'id="member-{person.handle}"', "</article>"
+    )
+    assert card.count('class="badge"') == 5 and "+3 more" in card
+
+
+# --- Numbered pages -----------------------------------------------------------------------
+
+
+def test_pages_are_numbered_links_that_htmx_follows(member_client):
+    for index in range(20 * 9 + 1):
+        listed(f"Numbered {index}", refresh=False)
+    body = member_client.get(URL, {"sort": "newest", "page": "5"}).content.decode()
+    pages = _between(body, 'aria-label="Pages of members"', "</nav>")
+    current = _between(pages, 'class="pagination-current" aria-current="page"', "</a>")
+    assert current.endswith('<span class="visually-hidden">Page </span>5')
+    for number in (1, 4, 6, 10):
+        assert f'id="page-{number}" href="{URL}?sort=newest&amp;page={number}"' in pages
+        assert f'hx-get="{URL}?sort=newest&amp;page={number}"' in pages
+    assert 'id="page-3"' not in pages and 'id="page-7"' not in pages  # left out: "…"
+    assert pages.count("…") == 2
+    assert 'id="page-previous"' in pages and 'id="page-next"' in pages
+    # A numbered link moves focus to the new results, as Previous and Next do.
+    headers = {"HX-Request": "true", "HX-Trigger": "page-6"}
+    fragment = member_client.get(URL, {"sort": "newest", "page": "6"}, headers=headers)
+    heading = _between(fragment.content.decode(), 'id="results-heading"', ">")
+    assert "autofocus" in heading
+
+
+def test_the_page_numbers_shown():
+    from hive.http import page_numbers
+
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 3) == [1, 2, 3]
+    assert page_numbers(5, 10) == [1, None, 4, 5, 6, None, 10]
+    assert page_numbers(4, 7) == [1, 2, 3, 4, 5, 6, 7]  # a gap of one shows the number
+    assert page_numbers(9, 50, known_last=False) == [1, None, 8, 9, 10]
+
+
+def test_query_budget_with_words_does_not_grow_with_results(
+    member_client, member, django_assert_max_num_queries
+):
+    """A text search also brings its marks and matched terms in the one statement."""
+    anxiety = term(Term.Kind.SPECIALTY, "anxiety")
+    listed("Budget Person", terms=[anxiety], headline="Anxiety care", bio="Anxiety work.")
+    member_client.get(URL)  # warm the session up
+
+    def count() -> int:
+        with django_assert_max_num_queries(13) as captured:
+            response = member_client.get(URL, {"q": "anxiety", "specialty": "anxiety"})
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    one = count()
+    for i in range(24):
+        listed(f"Budget {i}", terms=[anxiety], headline="Anxiety care", bio="Anxiety work.")
+    assert count() == one
+
+
+def test_the_words_to_mark():
+    from members.directory import highlight_words
+
+    assert highlight_words('"trauma therapy" or EMDR -couples') == ["trauma", "therapy", "EMDR"]
+    assert highlight_words("o’brien's -x") == ["o’brien's"]
+    assert highlight_words("") == []

@@ -83,6 +83,17 @@ def test_seeded_people_are_complete_and_believable(db):
     assert Profile.objects.values("handle").distinct().count() == Profile.objects.count()
 
 
+def test_seeded_people_live_in_their_citys_time_zone(db):
+    seed_community(members=200, seed=1)
+    people = Profile.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}")
+    zones = dict(people.values_list("region", "user__timezone").distinct())
+    assert "UTC" not in set(people.values_list("user__timezone", flat=True))
+    expected = {"VA": "America/New_York", "IL": "America/Chicago", "CA": "America/Los_Angeles"}
+    for state, zone in expected.items():
+        assert set(people.filter(region=state).values_list("user__timezone", flat=True)) == {zone}
+    assert len(set(zones.values())) >= 4  # the community spans the country's zones
+
+
 def test_demo_logins_work_with_the_printed_password(client, db):
     seed_community(members=5, seed=1)
     staff = User.objects.get(email=DEMO_LOGINS["staff"])

@@ -156,6 +156,24 @@ def test_settings_save(member_client, member):
     assert 'value="21:30"' in page and "cannot be turned off" in page
 
 
+def test_the_time_zone_picker_is_grouped_and_keeps_a_chosen_zone(member_client, member):
+    member.timezone = "US/Central"  # an alias, as older rows may hold
+    member.save(update_fields=["timezone"])
+    html = member_client.get(PREFS).content.decode()
+    picker = html.split('name="timezone"', 1)[1].split("</select>", 1)[0]
+    assert '<optgroup label="United States">' in picker and '<optgroup label="Europe">' in picker
+    assert '<option value="America/Chicago" selected>Central Time — Chicago</option>' in picker
+    assert "US/Central" not in picker and "Etc/GMT" not in picker
+    assert "data-browser-timezone" not in picker  # chosen: the browser does not override it
+
+
+def test_an_unset_time_zone_is_left_for_the_browser_to_fill(member_client, member):
+    assert member.timezone == "UTC"  # every account starts there
+    html = member_client.get(PREFS).content.decode()
+    tag = html.split('name="timezone"', 1)[1].split(">", 1)[0]
+    assert "data-browser-timezone" in tag and "data-zone-aliases" in tag
+
+
 @pytest.mark.parametrize("role", ["member", "staff"])
 def test_settings_list_the_kinds_in_registry_order(client, request, role):
     """Kinds come from each app's notifications.py; the page keeps one order for them
