@@ -54,7 +54,7 @@ def event_entry(event: Event, *, with_details: bool, page: str = "") -> Calendar
     lines.append(page)
     return CalendarEntry(
         uid=f"event-{event.pk}@hive",
-        summary=("Cancelled: " if event.is_cancelled else "") + event.title,
+        summary=("Canceled: " if event.is_cancelled else "") + event.title,
         start=event.starts_at,
         end=event.ends_at,
         zone=event.timezone,

@@ -21,7 +21,7 @@ register(
         name="event_update",
         label="Events you are going to",
         description="When an event you are going to or waiting for changes its time, place "
-        "or link, or is cancelled.",
+        "or link, or is canceled.",
         default_channel=EMAIL,
     )
 )

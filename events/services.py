@@ -107,7 +107,7 @@ def event_update(*, event: Event, editor: User, changes: dict) -> Event:
     locked = _lock(event)
     _require_organizer(locked, editor)
     if locked.is_cancelled:
-        raise ValidationError("A cancelled event cannot be edited.")
+        raise ValidationError("A canceled event cannot be edited.")
     changed = [
         name
         for name, value in changes.items()
@@ -225,7 +225,7 @@ def rsvp_going(*, event: Event, user: User) -> Rsvp:
     if not user.is_member:
         raise RsvpRefused("Only members in good standing can RSVP.")
     if locked.is_cancelled:
-        raise RsvpRefused("This event was cancelled.")
+        raise RsvpRefused("This event was canceled.")
     if locked.has_ended:
         raise RsvpRefused("This event is over.")
     if not locked.open_to(user):
@@ -293,7 +293,7 @@ def check_in(*, event: Event, by: User, rsvp: Rsvp, undo: bool = False) -> Rsvp:
     if locked.status != Status.GOING:
         raise ValidationError("Only members going can be checked in.")
     if event.is_cancelled:
-        raise ValidationError("This event was cancelled.")
+        raise ValidationError("This event was canceled.")
     if timezone.now() < event.starts_at - CHECK_IN_OPENS_BEFORE:
         raise ValidationError("Check-in opens a day before the event.")
     if undo:
