@@ -38,10 +38,12 @@ distance; otherwise by video when both are open to it; otherwise the pair is not
 candidate. Keenness is full: both opted in. The final score is
 `purposes.blend(with_evidence(v), fit, "coffee")`, in [0, 1].
 
-Distances come from the dot product of the places' unit vectors, in float64 (a (N, 3)
-matrix product per tile): in person iff p . q >= cos(reach / R), and the distance of an
-in-person pair is the great-circle one, 2 R asin(|p - q| / 2), as
-`purposes.distances_km` computes it.
+Distances come from the places' unit vectors (as `purposes.Features` holds them), the
+great-circle distance being 2 R asin(|p - q| / 2) as in `purposes.distances_km`. For a
+whole tile, |p - q|^2 = |p|^2 + |q|^2 - 2 p . q is one (N, 3) matrix product, in float64
+(float32 vectors are not exactly of length 1, so the lengths are kept rather than
+taken as 1: a cosine test would be off by a few hundred metres). A pair may meet in
+person iff |p - q|^2 <= (2 sin(reach / 2R))^2.
 
 Ranking inside a tile uses `key`, a monotone transform of the final score (score **
 (1 / a) with a the coffee values weight, so a video pair's key is the values score
@@ -94,9 +96,10 @@ class Encoded:
     weight: np.ndarray  # (N, Q) float32, 0 where unanswered
     answered: np.ndarray  # (N, Q) float32 D
     place: np.ndarray  # (N, 3) float64 unit vectors, 0 where unknown
-    # cos(reach / R) for members who may meet in person (open to it, a known place, a
-    # travel distance), else 2: no dot product of unit vectors reaches it.
-    reach_cos: np.ndarray  # (N,) float64
+    length2: np.ndarray  # (N,) float64 |p|^2
+    # The chord of the travel distance, squared, for members who may meet in person
+    # (open to it, a known place, a travel distance), else -1: no distance reaches it.
+    reach2: np.ndarray  # (N,) float64
     travel_km: np.ndarray  # (N,) float64
     virtual: np.ndarray  # (N,) bool
 
@@ -126,7 +129,8 @@ def encode(comm: Community) -> Encoded:
     place[~located] = 0.0
     travel = comm.travel_km.astype(np.float64)
     meets = comm.in_person & located & (travel > 0)
-    reach_cos = np.where(meets, np.cos(np.minimum(travel / _EARTH, np.pi)), 2.0)
+    chord = 2 * np.sin(np.minimum(travel / (2 * _EARTH), np.pi / 2))
+    reach2 = np.where(meets, chord**2, -1.0)
     return Encoded(
         accepts=accepts,
         chose=chose,
@@ -134,7 +138,8 @@ def encode(comm: Community) -> Encoded:
         weight=weight,
         answered=(choice_bit != 0).astype(np.float32),
         place=place,
-        reach_cos=reach_cos,
+        length2=(place**2).sum(axis=1),
+        reach2=reach2,
         travel_km=travel,
         virtual=comm.virtual.copy(),
     )
@@ -187,11 +192,14 @@ def score_tile(enc: Encoded, rows_i: np.ndarray, rows_j: np.ndarray) -> Tile:
     # purposes.with_evidence, in place: nothing answered in common is weaker evidence.
     values[shared == 0] *= _F(purposes.NO_EVIDENCE)
     values[excluded] = EXCLUDED
-    cos_i, cos_j = enc.reach_cos[rows_i], enc.reach_cos[rows_j]
+    reach_i, reach_j = enc.reach2[rows_i], enc.reach2[rows_j]
     in_person = np.zeros(values.shape, bool)
-    if cos_i.min() <= 1 and cos_j.min() <= 1:
-        dot = enc.place[rows_i] @ enc.place[rows_j].T
-        in_person = dot >= np.maximum.outer(cos_i, cos_j)
+    if reach_i.max() >= 0 and reach_j.max() >= 0:
+        chord2 = enc.place[rows_i] @ enc.place[rows_j].T
+        chord2 *= -2
+        chord2 += enc.length2[rows_i][:, None]
+        chord2 += enc.length2[rows_j][None, :]
+        in_person = chord2 <= np.minimum.outer(reach_i, reach_j)
         in_person &= ~excluded
     key = values * _VIRTUAL_KEY
     key[excluded] = EXCLUDED
@@ -207,7 +215,7 @@ def score_tile(enc: Encoded, rows_i: np.ndarray, rows_j: np.ndarray) -> Tile:
 
 def distances(enc: Encoded, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Great-circle km between rows u[k] and v[k] (places known)."""
-    chord = np.sqrt(((enc.place[u] - enc.place[v]) ** 2).sum(axis=1))
+    chord = np.linalg.norm(enc.place[u] - enc.place[v], axis=1)
     return 2 * _EARTH * np.arcsin(np.minimum(chord / 2, 1.0))
 
 
