@@ -320,3 +320,14 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} in {self.round_id}"
+
+    def check_in_due(self, now) -> bool:
+        """Is "Did you meet?" open for this member (a date both accepted, not answered
+        yes or no, its check-in asked or its day come)? Reads `date` and `round`."""
+        return (
+            self.date is not None
+            and self.date.status == CoffeeDate.Status.CONFIRMED
+            and self.response == self.Response.ACCEPTED
+            and self.met in ("", self.Met.NOT_YET)
+            and (self.check_in_asked_at is not None or now >= self.round.check_in_at)
+        )

@@ -78,15 +78,7 @@ class DateCard:
     @property
     def check_in_open(self) -> bool:
         """ "Did you meet?" is asked once its morning came (or its day is here)."""
-        return (
-            self.date.status == Status.CONFIRMED
-            and self.mine.response == "accepted"
-            and self.mine.met in ("", Met.NOT_YET)
-            and (
-                self.mine.check_in_asked_at is not None
-                or timezone.now() >= self.date.round.check_in_at
-            )
-        )
+        return self.mine.check_in_due(timezone.now())
 
     @property
     def met(self) -> bool:
@@ -114,7 +106,13 @@ def date_cards(user: User, *, only: CoffeeDate | None = None) -> list[DateCard]:
     dates = list(dates.filter(pk=only.pk) if only else dates[:DATES_SHOWN])
     if not dates:
         return []
-    sides = {(p.date_id, p.member_id): p for p in Participant.objects.filter(date__in=dates)}
+    by_pk = {d.pk: d for d in dates}
+    sides = {}
+    for side in Participant.objects.filter(date__in=dates):
+        # The date and round already loaded, so reading them costs no query per card.
+        side.date = by_pk[side.date_id]
+        side.round = side.date.round
+        sides[(side.date_id, side.member_id)] = side
     others = {d.pk: (d.member_b if d.member_a_id == user.pk else d.member_a) for d in dates}
     other_ids = [o.pk for o in others.values()]
     ties = dict(
