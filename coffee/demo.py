@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 
-from coffee import notifications, services
+from coffee import notifications, rounds, services
 from coffee.availability import DAYS, WINDOWS
 from coffee.models import (
     CHECK_IN_AFTER,
@@ -108,14 +108,14 @@ def seed(context: DemoContext) -> None:
     chosen = sorted(rng.sample(people, k=max(4, int(len(people) * SHARE_OPTED_IN))))
     CoffeeSettings.objects.bulk_create([_settings(rng, pk) for pk in chosen])
     this_week = Round.week_of(timezone.now())
-    rounds = []
+    past = []
     for back in range(WEEKS_BACK, 0, -1):
         run = datetime.combine(this_week - timedelta(weeks=back), time(4), tzinfo=UTC)
-        round_ = services.round_run(now=run).round
+        round_ = rounds.round_run(now=run).round
         _outcomes(round_, rng, still_open=back == 1)
-        rounds.append(round_)
+        past.append(round_)
     # Last week's round ran late (two days ago), so its intros are still open.
-    last = rounds[-1]
+    last = past[-1]
     moved = timezone.now() - timedelta(days=2)
     Round.objects.filter(pk=last.pk).update(
         run_at=moved, ends_at=moved + ROUND_LENGTH, check_in_at=moved + CHECK_IN_AFTER
@@ -124,7 +124,7 @@ def seed(context: DemoContext) -> None:
     last.refresh_from_db()
     dates = CoffeeDate.objects.count()
     if me_id:
-        _member_login(User.objects.get(pk=me_id), rounds, rng)
+        _member_login(User.objects.get(pk=me_id), past, rng)
     context.summary.append(f"{len(chosen) + bool(me_id)} opted in to coffee dates, {dates} past")
 
 
@@ -183,7 +183,7 @@ def _check_in(side: Participant, rng, run) -> None:
     side.save(update_fields=["check_in_asked_at", "met", "met_at", "rating"])
 
 
-def _member_login(me: User, rounds: list[Round], rng) -> None:
+def _member_login(me: User, past: list[Round], rng) -> None:
     """member@hive.test: fortnightly, either way; a date three weeks ago that went ahead
     and waits for their check-in, and an intro in last week's round to answer now."""
     CoffeeSettings.objects.update_or_create(
@@ -196,7 +196,7 @@ def _member_login(me: User, rounds: list[Round], rng) -> None:
             "availability": ["tue-morning", "wed-midday", "thu-morning", "fri-midday"],
         },
     )
-    earlier, last = rounds[-3], rounds[-1]
+    earlier, last = past[-3], past[-1]
     found = _partner(me, earlier, avoid=set())
     partner = found[0] if found else None
     if found is not None:

@@ -4,8 +4,9 @@ each member's side of a date (the intro, accept or pass, the check-in).
 A round runs once per period (`Round.key`, unique), and a member has at most one row
 per round (`Participant`, unique per round and member), whether they were paired or
 left waiting: so a beat that fires twice, a retried task or two rounds racing can never
-pair anyone twice. Writes go through coffee/services.py, one function per transition
-of a date; what a member may open is coffee/access.py.
+pair anyone twice. Writes go through coffee/services.py (settings, one function per
+transition of a date) and coffee/rounds.py (the round, closing it, the mornings'
+notes); what a member may open is coffee/access.py.
 
 The private "don't pair me with" list is not here: it is members'
 `DualRelationship(kind=DO_NOT_INTRODUCE)`, the one rule of who may be introduced, so

@@ -1,7 +1,7 @@
 """The notifications coffee dates send (registered when Django starts: see
 notifications/registry.py), and one small function per send, called by coffee.services
-inside the transaction that made the change. Each has a key of its own, so a retried
-task or a second worker sends it once.
+and coffee.rounds inside the transaction that made the change. Each has a key of its
+own, so a retried task or a second worker sends it once.
 
 What they say about the other person is what both may see: their display name and the
 reason written from what they show to all members (coffee/reasons.py). Times travel as

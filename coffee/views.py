@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from coffee import availability, services
+from coffee import availability, rounds, services
 from coffee.access import access_date
 from coffee.forms import ApartForm, CheckInForm, RatingForm, SettingsForm
 from coffee.models import CoffeeDate, CoffeeSettings, Participant, Round
@@ -402,7 +402,7 @@ def review_run(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That form was out of date: here is a fresh one.")
         return redirect("coffee:review_rounds")
     try:
-        result = services.round_run_by_staff(staff=request.user, key=key, request=request)
+        result = rounds.round_run_by_staff(staff=request.user, key=key, request=request)
     except services.StaffNeedsTwoFactor:
         return _review_page(request, refused=True, status=403)
     if result.created:

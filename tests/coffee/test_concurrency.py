@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
-from coffee import services
+from coffee import rounds, services
 from coffee.models import CoffeeDate, Participant, Round
 from matching import engine
 from messaging.models import Conversation
@@ -64,7 +64,7 @@ def test_the_same_weeks_round_started_four_times_at_once_runs_once():
     for n in range(6):
         coffee_member(f"Member {n}")
     engine.snapshot()  # built once here, not raced for by the threads
-    errors = _all_at_once([lambda: services.round_run(now=MONDAY) for _ in range(4)])
+    errors = _all_at_once([lambda: rounds.round_run(now=MONDAY) for _ in range(4)])
     assert errors == []
     assert Round.objects.count() == 1
     assert CoffeeDate.objects.count() == 3
@@ -77,9 +77,9 @@ def test_staff_clicks_racing_the_scheduled_round_pair_nobody_twice():
         coffee_member(f"Member {n}")
     staff = StaffFactory()
     engine.snapshot()
-    jobs = [lambda: services.round_run(now=MONDAY)]
+    jobs = [lambda: rounds.round_run(now=MONDAY)]
     jobs += [
-        lambda k=key: services.round_run(now=MONDAY, run_by=staff, key=k)
+        lambda k=key: rounds.round_run(now=MONDAY, run_by=staff, key=k)
         for key in ("click-a", "click-b", "click-a")
     ]
     assert _all_at_once(jobs) == []

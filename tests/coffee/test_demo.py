@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from coffee import services
+from coffee import rounds
 from coffee.models import CoffeeDate, CoffeeSettings, Participant, Round
 from hive.demo import DEMO_LOGINS, DemoContext, demo_clear, demo_seed
 from members.models import User, may_introduce
@@ -44,11 +44,11 @@ def test_the_demo_has_what_the_issue_promises():
     assert "this round?" in home
     # Nothing of the demo's past is left for the morning chore to send, at any hour.
     for hour in range(0, 24, 3):
-        assert services.morning_notes_send(now=timezone.now() + timedelta(hours=hour)) == 0
+        assert rounds.morning_notes_send(now=timezone.now() + timedelta(hours=hour)) == 0
 
     # This week's round is left to run, and pairs people when it does.
     staff = User.objects.get(email=DEMO_LOGINS["staff"])
-    result = services.round_run(run_by=staff, key="demo-click")
+    result = rounds.round_run(run_by=staff, key="demo-click")
     assert result.created and result.paired > 0
     # The member login's open intro survives it.
     assert CoffeeDate.objects.filter(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coffee import services
+from coffee import rounds, services
 from coffee.models import CoffeeDate, CoffeeSettings, Participant
 from notifications.models import Notification
 from tests.coffee.factories import coffee_member, make_date, make_round, side
@@ -25,7 +25,7 @@ def hourly(start: datetime, hours: int, minute: int = 10):
 def first_send(member, kind: str, ticks) -> datetime | None:
     """Run the morning chore at each tick; when did `member` first get `kind`?"""
     for tick in ticks:
-        services.morning_notes_send(now=tick)
+        rounds.morning_notes_send(now=tick)
         if Notification.objects.filter(recipient=member, kind=kind).exists():
             return tick
     return None
@@ -72,10 +72,10 @@ def test_nothing_is_sent_outside_the_morning_and_nothing_twice():
     run = datetime(2026, 7, 6, 4, 0, tzinfo=UTC)  # Monday, midnight in New York
     make_date(ann, ben, round_=make_round(now=run), introduced=False)
     night = datetime(2026, 7, 6, 7, 10, tzinfo=UTC)  # 3:10 a.m. there
-    assert services.morning_notes_send(now=night) == 0
+    assert rounds.morning_notes_send(now=night) == 0
     morning = datetime(2026, 7, 6, 12, 10, tzinfo=UTC)  # 8:10 a.m.
-    assert services.morning_notes_send(now=morning) == 2
-    assert services.morning_notes_send(now=morning + timedelta(hours=1)) == 0
+    assert rounds.morning_notes_send(now=morning) == 2
+    assert rounds.morning_notes_send(now=morning + timedelta(hours=1)) == 0
     assert Notification.objects.filter(kind="coffee_intro").count() == 2
     intro = Notification.objects.get(recipient=ann, kind="coffee_intro")
     assert intro.context["name"] == "Ben"
@@ -97,7 +97,7 @@ def test_the_intro_says_why_from_what_both_may_see():
     )
     run = datetime(2026, 7, 6, 4, 0, tzinfo=UTC)
     date = make_date(ann, ben, round_=make_round(now=run), introduced=False, in_person=True)
-    services.morning_notes_send(now=datetime(2026, 7, 6, 8, 10, tzinfo=UTC))  # UTC morning
+    rounds.morning_notes_send(now=datetime(2026, 7, 6, 8, 10, tzinfo=UTC))  # UTC morning
     reason = side(date, ann).reason
     assert "miles away" in reason  # Ann is in the US: miles
     # Ben hides his practice: neither side's reason names it.
@@ -112,7 +112,7 @@ def test_an_intro_whose_partner_left_is_canceled_not_sent():
     run = datetime(2026, 7, 6, 4, 0, tzinfo=UTC)
     date = make_date(ann, ben, round_=make_round(now=run), introduced=False)
     User.objects.filter(pk=ben.pk).update(membership_status=User.Status.SUSPENDED)
-    services.morning_notes_send(now=datetime(2026, 7, 6, 8, 10, tzinfo=UTC))
+    rounds.morning_notes_send(now=datetime(2026, 7, 6, 8, 10, tzinfo=UTC))
     assert not Notification.objects.filter(kind="coffee_intro").exists()
     assert CoffeeDate.objects.get(pk=date.pk).status == CoffeeDate.Status.CANCELED
 
@@ -126,10 +126,10 @@ def test_did_you_meet_near_the_end_of_the_round_in_each_morning():
     services.date_accept(date=date, member=ann, now=run + timedelta(hours=6))
     services.date_accept(date=date, member=ben, now=run + timedelta(hours=7))
     # Not before the check-in day.
-    assert services.check_ins_send(now=run + timedelta(days=2, hours=8)) == 0
+    assert rounds.check_ins_send(now=run + timedelta(days=2, hours=8)) == 0
     sent_at = {}
     for tick in hourly(round_.check_in_at, 30):
-        services.morning_notes_send(now=tick)
+        rounds.morning_notes_send(now=tick)
         for recipient in Notification.objects.filter(kind="coffee_check_in").values_list(
             "recipient_id", flat=True
         ):
@@ -141,7 +141,7 @@ def test_did_you_meet_near_the_end_of_the_round_in_each_morning():
     assert side(date, ann).check_in_asked_at == ann_at
     # Answered already: nobody is asked again.
     Participant.objects.filter(date=date).update(check_in_asked_at=None, met="yes")
-    assert services.check_ins_send(now=ann_at + timedelta(days=1)) == 0
+    assert rounds.check_ins_send(now=ann_at + timedelta(days=1)) == 0
 
 
 def test_a_dates_that_did_not_go_ahead_gets_no_check_in():
@@ -150,7 +150,7 @@ def test_a_dates_that_did_not_go_ahead_gets_no_check_in():
     round_ = make_round(now=run)
     services.date_pass(date=make_date(ann, ben, round_=round_), member=ann)
     for tick in hourly(round_.check_in_at, 30):
-        services.check_ins_send(now=tick)
+        rounds.check_ins_send(now=tick)
     assert not Notification.objects.filter(kind="coffee_check_in").exists()
 
 
@@ -163,9 +163,9 @@ def test_a_round_closes_once_unanswered_intros_expire():
     on = make_date(cai, dee, round_=round_)
     services.date_accept(date=on, member=cai, now=run)
     services.date_accept(date=on, member=dee, now=run)
-    assert services.rounds_close(now=run + timedelta(days=6)) == 0
-    assert services.rounds_close(now=round_.ends_at) == 1
-    assert services.rounds_close(now=round_.ends_at + timedelta(hours=1)) == 0  # once
+    assert rounds.rounds_close(now=run + timedelta(days=6)) == 0
+    assert rounds.rounds_close(now=round_.ends_at) == 1
+    assert rounds.rounds_close(now=round_.ends_at + timedelta(hours=1)) == 0  # once
     quiet.refresh_from_db()
     assert quiet.status == CoffeeDate.Status.EXPIRED
     assert side(quiet, ben).response == "unanswered" and side(quiet, ann).response == "accepted"
@@ -173,7 +173,7 @@ def test_a_round_closes_once_unanswered_intros_expire():
     assert CoffeeSettings.objects.get(user=ben).unanswered_in_a_row == 1
     assert CoffeeSettings.objects.get(user=ann).unanswered_in_a_row == 0
     # Ann, left without her date through no doing of hers, goes first next round.
-    waited = services._waited_ids(round_.ends_at + timedelta(days=1), None)
+    waited = rounds._waited_ids(round_.ends_at + timedelta(days=1), None)
     assert ann.pk in waited and ben.pk not in waited
 
 
@@ -184,7 +184,7 @@ def test_three_unanswered_intros_in_a_row_pause_and_tell_how_to_come_back():
         run = start + timedelta(weeks=week)
         partner = coffee_member(f"Partner {week}")
         make_date(ghost, partner, round_=make_round(now=run))
-        services.rounds_close(now=run + timedelta(days=7))
+        rounds.rounds_close(now=run + timedelta(days=7))
         settings = CoffeeSettings.objects.get(user=ghost)
         assert settings.unanswered_in_a_row == week + 1
         assert settings.is_paused is (week == 2)
@@ -196,14 +196,14 @@ def test_three_unanswered_intros_in_a_row_pause_and_tell_how_to_come_back():
     assert not CoffeeSettings.objects.filter(paused_at__isnull=False).exclude(user=ghost).exists()
     # Paused: not due, whatever the cadence.
     later = start + timedelta(weeks=4)
-    assert ghost.pk not in {s.user_id for s in services.due_seekers(week=later.date(), now=later)}
+    assert ghost.pk not in {s.user_id for s in rounds.due_seekers(week=later.date(), now=later)}
     services.settings_resume(member=ghost)
-    assert ghost.pk in {s.user_id for s in services.due_seekers(week=later.date(), now=later)}
+    assert ghost.pk in {s.user_id for s in rounds.due_seekers(week=later.date(), now=later)}
 
 
 def test_an_intro_never_sent_does_not_count_as_ignored():
     ann, ben = coffee_member("Ann"), coffee_member("Ben")
     run = datetime(2026, 7, 6, 4, 0, tzinfo=UTC)
     make_date(ann, ben, round_=make_round(now=run), introduced=False)
-    services.rounds_close(now=run + timedelta(days=8))
+    rounds.rounds_close(now=run + timedelta(days=8))
     assert CoffeeSettings.objects.get(user=ann).unanswered_in_a_row == 0

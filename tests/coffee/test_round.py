@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from coffee import services
+from coffee import rounds
 from coffee.models import CoffeeDate, CoffeeSettings, Participant, Round
 from matching import engine
 from members.models import Block, DualRelationship, User
@@ -33,7 +33,7 @@ def dated_pairs(round_: Round) -> set[frozenset[int]]:
 
 def test_a_round_pairs_everyone_due_once_and_records_who_waited():
     people = [coffee_member(f"Person {n}") for n in range(5)]
-    result = services.round_run(now=MONDAY)
+    result = rounds.round_run(now=MONDAY)
     assert result.created
     round_ = result.round
     assert round_.key == "2026-W28" and round_.week == MONDAY.date()
@@ -46,7 +46,7 @@ def test_a_round_pairs_everyone_due_once_and_records_who_waited():
     assert len(unpaired) == 1 and unpaired[0].response == ""
     assert all(p.response == "pending" for p in rows.values() if p.date_id)
     # Next week the one left out goes first.
-    later = services.round_run(now=MONDAY + timedelta(days=7)).round
+    later = rounds.round_run(now=MONDAY + timedelta(days=7)).round
     waited = Participant.objects.get(round=later, member_id=unpaired[0].member_id)
     assert waited.waited and waited.date_id is not None
 
@@ -54,8 +54,8 @@ def test_a_round_pairs_everyone_due_once_and_records_who_waited():
 def test_running_the_same_week_twice_creates_nothing_more():
     for n in range(4):
         coffee_member(f"Person {n}")
-    first = services.round_run(now=MONDAY)
-    again = services.round_run(now=MONDAY + timedelta(hours=3))
+    first = rounds.round_run(now=MONDAY)
+    again = rounds.round_run(now=MONDAY + timedelta(hours=3))
     assert first.created and not again.created
     assert again.round.pk == first.round.pk
     assert Round.objects.count() == 1
@@ -91,7 +91,7 @@ def test_who_is_due():
     User.objects.filter(pk=leaving.pk).update(deletion_requested_at=MONDAY)
     no_profile = MemberFactory(profile=None)
     opt_in(no_profile)
-    seekers = services.due_seekers(week=MONDAY.date(), now=MONDAY)
+    seekers = rounds.due_seekers(week=MONDAY.date(), now=MONDAY)
     assert {s.user_id for s in seekers} == {due.pk, partner.pk, snooze_over.pk}
     assert not {opted_out.pk, snoozed.pk} & {s.user_id for s in seekers}
 
@@ -111,14 +111,14 @@ def test_cadence_counts_weeks_since_the_last_date(cadence, weeks_since, due):
     other = coffee_member("Other", settings={"opted_in": False})
     before = MONDAY - timedelta(weeks=weeks_since)
     make_date(me, other, round_=make_round(now=before))
-    seekers = services.due_seekers(week=MONDAY.date(), now=MONDAY)
+    seekers = rounds.due_seekers(week=MONDAY.date(), now=MONDAY)
     assert (me.pk in {s.user_id for s in seekers}) is due
 
 
 def test_settings_become_seekers():
     near = coffee_member("Near", settings={"format": "in_person", "travel_km": 12.5})
     video = coffee_member("Video", settings={"format": "virtual"})
-    seekers = {s.user_id: s for s in services.due_seekers(week=MONDAY.date(), now=MONDAY)}
+    seekers = {s.user_id: s for s in rounds.due_seekers(week=MONDAY.date(), now=MONDAY)}
     assert seekers[near.pk].in_person and not seekers[near.pk].virtual
     assert seekers[near.pk].travel_km == 12.5
     assert seekers[video.pk].virtual and not seekers[video.pk].in_person
@@ -134,14 +134,14 @@ def test_never_across_a_block_a_dual_relationship_or_a_recent_date():
     DualRelationship.objects.create(member=d, other=b, kind="clinical")
     Block.objects.create(blocker=d, blocked=c)
     # Only a–d is left; b and c wait.
-    round_ = services.round_run(now=MONDAY).round
+    round_ = rounds.round_run(now=MONDAY).round
     assert dated_pairs(round_) == {frozenset((a.pk, d.pk))}
 
 
 def test_a_date_older_than_the_look_back_window_no_longer_bars_the_pair():
     a, b = coffee_member("Ann A"), coffee_member("Ben B")
     make_date(a, b, round_=make_round(now=MONDAY - timedelta(weeks=13)))
-    round_ = services.round_run(now=MONDAY).round
+    round_ = rounds.round_run(now=MONDAY).round
     assert dated_pairs(round_) == {frozenset((a.pk, b.pk))}
 
 
@@ -157,10 +157,10 @@ def test_a_round_s_sql_does_not_grow_with_the_membership():
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as captured:
-            services.round_run(now=when)
+            rounds.round_run(now=when)
         return len(captured)
 
-    services.round_run(now=MONDAY - timedelta(weeks=1))  # each run below closes one round
+    rounds.round_run(now=MONDAY - timedelta(weeks=1))  # each run below closes one round
     small = statements(6, MONDAY)
     CoffeeSettings.objects.update(opted_in=False)
     large = statements(40, MONDAY + timedelta(weeks=1))
@@ -170,19 +170,19 @@ def test_a_round_s_sql_does_not_grow_with_the_membership():
 def test_staff_rounds_pair_only_those_still_due_this_week():
     a, b, c = coffee_member("Ann A"), coffee_member("Ben B"), coffee_member("Cai C")
     staff = MemberFactory(is_staff=True)
-    services.round_run(now=MONDAY)  # two are paired, one waits
+    rounds.round_run(now=MONDAY)  # two are paired, one waits
     d = coffee_member("Dee D")  # opts in on Tuesday
-    later = services.round_run(now=MONDAY + timedelta(days=1), run_by=staff, key="click-1")
+    later = rounds.round_run(now=MONDAY + timedelta(days=1), run_by=staff, key="click-1")
     assert later.created and later.round.kind == Round.Kind.STAFF
     paired_now = {pk for pair in dated_pairs(later.round) for pk in pair}
     assert paired_now == {d.pk} | (
         {a.pk, b.pk, c.pk} - _paired_in(Round.objects.get(key="2026-W28"))
     )
     # The same click again: nothing more.
-    again = services.round_run(now=MONDAY + timedelta(days=1), run_by=staff, key="click-1")
+    again = rounds.round_run(now=MONDAY + timedelta(days=1), run_by=staff, key="click-1")
     assert not again.created
     # A second click (another key): nobody is due any more this week.
-    third = services.round_run(now=MONDAY + timedelta(days=1), run_by=staff, key="click-2")
+    third = rounds.round_run(now=MONDAY + timedelta(days=1), run_by=staff, key="click-2")
     assert third.created and third.round.eligible_count == 0
     # Each member has at most one date this week.
     weeks = Participant.objects.filter(date__isnull=False).values_list("member_id", flat=True)
