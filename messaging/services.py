@@ -101,19 +101,22 @@ def _conversation_for(a: User, b: User) -> Conversation:
 
 
 @transaction.atomic
-def conversation_open(*, sender: User, recipient: User) -> Conversation:
+def conversation_open(*, sender: User, recipient: User, introduced: bool = False) -> Conversation:
     """Open the conversation between two people, or reuse the one they have.
 
     Allowed between connections, or when the two already have a conversation (an
-    accepted message request). Anyone else sends a message request instead
-    (CannotMessage says so). Unavailable when the recipient does not exist for them.
+    accepted message request), or when Hive introduced them and both said yes
+    (`introduced`: a coffee date both accepted, which plays the part of an accepted
+    message request; the caller vouches for both answers). Anyone else sends a message
+    request instead (CannotMessage says so). Unavailable when the recipient does not
+    exist for them (blocked either way, or not a member in good standing).
     """
     _lock_pair(sender, recipient)
     _check_reachable(sender, recipient)
     existing = Conversation.objects.between(sender, recipient).first()
     if existing is not None:
         return existing
-    if not connected(sender, recipient):
+    if not introduced and not connected(sender, recipient):
         raise CannotMessage("You are not connected: send a message request instead.")
     return _conversation_for(sender, recipient)
 

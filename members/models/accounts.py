@@ -233,6 +233,8 @@ class AuditEvent(models.Model):
         MEMBER_WARNED = "member_warned", "Member warned by moderators"
         MESSAGE_REMOVED = "message_removed", "Message removed by moderators"
         REPORT_SUSPENDED = "report_suspended", "Report closed by a suspension"
+        # Staff starting a coffee-date pairing round from /review/coffee/ (coffee).
+        COFFEE_ROUND_RUN = "coffee_round_run", "Coffee round run by staff"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

@@ -2,7 +2,8 @@
 connection or a request; the blocks that make two people not exist for each other
 (read through `User.objects.visible_to()` or `blocked_between()`); and the private
 declarations of a dual relationship that keep two people from being introduced (read
-through `User.objects.introducible_to()` or `may_introduce()`).
+through `User.objects.introducible_to()`, `may_introduce()` or, for many people at once,
+`introduction_barriers()`).
 """
 
 from __future__ import annotations
@@ -308,6 +309,36 @@ def may_introduce(a, b) -> bool:
     front of each other (suggest, pair for coffee, seat in the same new group)? Not
     when either blocked the other or declared a dual relationship with them."""
     return not (blocked_between(a, b) or DualRelationship.objects.between(a, b).exists())
+
+
+# Ids per statement in `introduction_barriers`: a round asks about every opted-in member
+# at once, and an IN list that long is better sent in slices.
+BARRIER_BATCH = 5000
+
+
+def introduction_barriers(user_ids) -> set[tuple[int, int]]:
+    """The rule of `may_introduce` for many people at once: every pair among `user_ids`
+    that may never be put in front of each other (a block either way, or a dual
+    relationship whoever declared it), as (lower id, higher id).
+
+    For pairing rounds, which weigh thousands of people together: two statements per
+    BARRIER_BATCH ids (each row is found from its declaring side, so once), never one
+    per person or per pair."""
+    ids = sorted({_pk(user) for user in user_ids})
+    wanted = set(ids)
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), BARRIER_BATCH):
+        batch = ids[start : start + BARRIER_BATCH]
+        for rows in (
+            Block.objects.filter(blocker_id__in=batch).values_list("blocker_id", "blocked_id"),
+            DualRelationship.objects.filter(member_id__in=batch).values_list(
+                "member_id", "other_id"
+            ),
+        ):
+            for a, b in rows.order_by():
+                if b in wanted:
+                    found.add((a, b) if a < b else (b, a))
+    return found
 
 
 def never_introduced_ids(viewer) -> list[models.QuerySet]:

@@ -43,6 +43,16 @@ EXTRA_NAMES = (
     "undo",
     "listed",
     "handle",
+    # Coffee: fields of /coffee/'s forms, which post to routes of their own (no GET).
+    "met",
+    "rating",
+    "key",
+    "opted_in",
+    "cadence",
+    "format",
+    "travel",
+    "availability",
+    "snoozed_until",
 )
 AWKWARD = (
     "",
@@ -103,8 +113,26 @@ def people(settings):
             "group_slug": group.slug,
             "session_id": str(session.pk),
             "membership_id": str(group.memberships.exclude(member=member).first().pk),
+            "date_id": _coffee_date(member, other),
         },
     }
+
+
+def _coffee_date(member, other) -> str:
+    """A coffee date of the member's that went ahead and is waiting for its check-in,
+    so the page shows every form a date has."""
+    from django.utils import timezone
+
+    from coffee import services as coffee_services
+    from coffee.models import Round
+    from tests.coffee.factories import make_date, opt_in
+
+    opt_in(member)
+    date = make_date(member, other)
+    coffee_services.date_accept(date=date, member=member)
+    coffee_services.date_accept(date=date, member=other)
+    Round.objects.filter(pk=date.round_id).update(check_in_at=timezone.now())
+    return str(date.pk)
 
 
 def _follow_up(member):

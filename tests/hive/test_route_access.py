@@ -72,6 +72,8 @@ STAFF_ROUTES = {
     "review/reports/",
     "review/reports/<int:report_id>/",
     "review/matching/",  # the share of "yes" to "Good suggestion?" per purpose (matching)
+    "review/coffee/",  # coffee rounds, and "run a round now" (coffee)
+    "review/coffee/run/",
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
@@ -125,8 +127,16 @@ def people():
             "group_slug": group.slug,
             "session_id": str(group.sessions.first().pk),
             "membership_id": str(group.memberships.first().pk),
+            **_coffee_values(member),
         },
     }
+
+
+def _coffee_values(member) -> dict:
+    """A coffee date of the member's, waiting for their answer."""
+    from tests.coffee.factories import make_date
+
+    return {"date_id": str(make_date(member, MemberFactory()).pk)}
 
 
 def _follow_up(member):

@@ -330,3 +330,42 @@ def test_in_block_with_ids_is_the_block_rule_as_a_set(ann, bob):
     assert ids == {bob.pk, carl.pk}
     everyone = set(User.objects.values_list("pk", flat=True))
     assert ids == everyone - set(User.objects.visible_to(ann).values_list("pk", flat=True))
+
+
+def test_introduction_barriers_is_the_same_rule_for_many_people_at_once(
+    db, django_assert_num_queries, monkeypatch
+):
+    """`introduction_barriers` finds exactly the pairs `may_introduce` refuses, among the
+    ids asked about only, each once in (lower, higher) order, in two statements per
+    batch of ids whatever the number of rows."""
+    from members.models import DualRelationship, connections, introduction_barriers, may_introduce
+
+    people = MemberFactory.create_batch(7)
+    a, b, c, d, e, f, outsider = people
+    Block.objects.create(blocker=b, blocked=a)  # found from the higher id's side
+    Block.objects.create(blocker=c, blocked=d)
+    Block.objects.create(blocker=d, blocked=c)  # both ways: still one pair
+    DualRelationship.objects.create(member=e, other=a, kind="clinical")
+    DualRelationship.objects.create(member=f, other=e, kind=DualRelationship.Kind.DO_NOT_INTRODUCE)
+    DualRelationship.objects.create(member=outsider, other=a, kind="personal")
+    Block.objects.create(blocker=a, blocked=outsider)
+    asked = [a, b, c, d, e, f]
+    with django_assert_num_queries(2):
+        found = introduction_barriers(asked)
+    expected = {
+        tuple(sorted((x.pk, y.pk)))
+        for i, x in enumerate(asked)
+        for y in asked[i + 1 :]
+        if not may_introduce(x, y)
+    }
+    assert found == expected
+    assert found == {
+        tuple(sorted(pair)) for pair in [(a.pk, b.pk), (c.pk, d.pk), (a.pk, e.pk), (e.pk, f.pk)]
+    }
+    # Ids or users alike; the outsider's rows are not about anyone asked.
+    assert introduction_barriers([p.pk for p in asked]) == found
+    # Many ids go in slices: two statements per slice.
+    monkeypatch.setattr(connections, "BARRIER_BATCH", 2)
+    with django_assert_num_queries(6):
+        assert introduction_barriers(asked) == found
+    assert introduction_barriers([]) == set()

@@ -45,6 +45,11 @@ KIND_ORDER = [
     "event_seat",
     "event_reminder",
     "event_followup",
+    # coffee/notifications.py
+    "coffee_intro",
+    "coffee_update",
+    "coffee_check_in",
+    "coffee_paused",
 ]
 
 
