@@ -4,15 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0022_audit_sessions_ended'),
+        ("members", "0022_audit_sessions_ended"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('login', 'Logged in'), ('login_failed', 'Failed login'), ('logout', 'Logged out'), ('password_changed', 'Password changed'), ('password_reset', 'Password reset'), ('email_added', 'Email address added'), ('email_removed', 'Email address removed'), ('email_changed', 'Primary email changed'), ('mfa_added', 'Two-factor method added'), ('mfa_removed', 'Two-factor method removed'), ('mfa_reset', 'Recovery codes regenerated'), ('mfa_failed', 'Wrong two-factor code'), ('sessions_ended', 'Logged out other devices'), ('application_decided', 'Application decided'), ('suspended', 'Account suspended'), ('export_requested', 'Data export requested'), ('export_downloaded', 'Data export downloaded'), ('deletion_requested', 'Account deletion requested'), ('deletion_cancelled', 'Account deletion cancelled'), ('account_erased', 'Account erased'), ('report_dismissed', 'Report dismissed'), ('member_warned', 'Member warned by moderators'), ('message_removed', 'Message removed by moderators'), ('report_suspended', 'Report closed by a suspension'), ('coffee_round_run', 'Coffee round run by staff')], max_length=32),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("login", "Logged in"),
+                    ("login_failed", "Failed login"),
+                    ("logout", "Logged out"),
+                    ("password_changed", "Password changed"),
+                    ("password_reset", "Password reset"),
+                    ("email_added", "Email address added"),
+                    ("email_removed", "Email address removed"),
+                    ("email_changed", "Primary email changed"),
+                    ("mfa_added", "Two-factor method added"),
+                    ("mfa_removed", "Two-factor method removed"),
+                    ("mfa_reset", "Recovery codes regenerated"),
+                    ("mfa_failed", "Wrong two-factor code"),
+                    ("sessions_ended", "Logged out other devices"),
+                    ("application_decided", "Application decided"),
+                    ("suspended", "Account suspended"),
+                    ("export_requested", "Data export requested"),
+                    ("export_downloaded", "Data export downloaded"),
+                    ("deletion_requested", "Account deletion requested"),
+                    ("deletion_cancelled", "Account deletion cancelled"),
+                    ("account_erased", "Account erased"),
+                    ("report_dismissed", "Report dismissed"),
+                    ("member_warned", "Member warned by moderators"),
+                    ("message_removed", "Message removed by moderators"),
+                    ("report_suspended", "Report closed by a suspension"),
+                    ("coffee_round_run", "Coffee round run by staff"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
