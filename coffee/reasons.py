@@ -18,8 +18,8 @@ from collections.abc import Iterable
 
 from matching import features, purposes, reasons, scoring
 from matching.models import Answer, Questionnaire
-from matching.suggestions import uses_miles
-from members.models import Profile
+from members.distances import uses_miles
+from members.models import Profile, User
 
 # What features, and the choice of units, need of a profile.
 _FIELDS = tuple(dict.fromkeys(("user_id", "country", *features.PROFILE_COLUMNS)))
@@ -38,6 +38,7 @@ def reasons_for_pairs(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
         .only(*_FIELDS)
         .annotate(term_ids=features.term_ids())
     }
+    zones = dict(User.objects.filter(pk__in=ids).values_list("pk", "timezone"))
     vocabulary = features.vocabulary()
     found = list(profiles.values())
     members = dict(
@@ -59,7 +60,7 @@ def reasons_for_pairs(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
             members[other],
             topics=shared,
             vocabulary=vocabulary,
-            miles=uses_miles(profiles[viewer]),
+            miles=uses_miles(country=profiles[viewer].country, zone=zones.get(viewer, "")),
         )
     return written
 

@@ -29,8 +29,8 @@ from coffee.forms import ApartForm, CheckInForm, RatingForm, SettingsForm
 from coffee.models import CoffeeDate, CoffeeSettings, Participant, Round
 from coffee.reasons import reasons_for_pairs
 from hive.access import member_required, staff_required
-from matching.suggestions import uses_miles
 from members.access import access_profile
+from members.distances import viewer_uses_miles
 from members.models import Connection, FollowUp, User
 
 Status = CoffeeDate.Status
@@ -166,7 +166,7 @@ def _page(
     user = request.user
     current = services.settings_for(user)
     profile = getattr(user, "profile", None)
-    miles = profile is None or uses_miles(profile)
+    miles = viewer_uses_miles(user)
     today = timezone.localdate(timezone=user.zone)
     cards = date_cards(user)
     context = {
@@ -198,11 +198,10 @@ def settings_save(request: HttpRequest) -> HttpResponse:
     """Save the settings; on an error the page comes back with it beside its field and
     everything typed kept."""
     user = request.user
-    profile = getattr(user, "profile", None)
     current = services.settings_for(user)
     form = SettingsForm(
         request.POST,
-        miles=profile is None or uses_miles(profile),
+        miles=viewer_uses_miles(user),
         today=timezone.localdate(timezone=user.zone),
         current=current,
     )

@@ -15,6 +15,7 @@ from events.models import Event, Organizer, Rsvp
 from events.services import waitlist_position
 from hive.access import member_required
 from hive.http import page_link_pressed
+from members.distances import viewer_uses_miles
 from members.markdown import render_bio
 from members.models import User
 from members.places import search_places
@@ -22,18 +23,12 @@ from members.places import search_places
 PAGE_SIZE = 20
 
 
-def uses_miles(user) -> bool:
-    """Miles for members in the US (and anyone who has not said where they are)."""
-    profile = getattr(user, "profile", None)
-    return profile is None or profile.country in ("", "US")
-
-
 @require_GET
 @member_required
 def event_list(request: HttpRequest) -> HttpResponse:
     """/events/: upcoming events the member may see, with filters; htmx requests get the
     results region only."""
-    miles = uses_miles(request.user)
+    miles = viewer_uses_miles(request.user)
     form = EventFilterForm(request.GET, miles=miles)
     values = form.values()
     place, place_error = None, ""
