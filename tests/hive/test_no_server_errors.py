@@ -43,6 +43,8 @@ EXTRA_NAMES = (
     "undo",
     "listed",
     "handle",
+    "after",  # keyset cursors (groups list, a group's sessions, the inbox)
+    "posts_before",  # a group's discussion, earlier messages
 )
 AWKWARD = (
     "",

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services as events_services
+from groups import moderation as group_moderation
 from groups.models import Post, Recusal, Swap
 from groups.models import Rsvp as GroupRsvp
 from groups.models import Session as GroupSession
@@ -215,6 +216,9 @@ def world():
     Swap.objects.create(session=session, asked_by=dana, asked=friend)
     Recusal.objects.create(session=session, member=dana)
     Post.objects.create(group=theirs, author=dana, body="Dana's post, kept")
+    group_moderation.group_report(
+        group=theirs, reporter=dana, reason="other", note="Dana's note on a group"
+    )
 
     # Others' own data, which must survive untouched.
     AnswerFactory(member=friend, statement=first_statement())

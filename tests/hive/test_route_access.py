@@ -72,6 +72,8 @@ STAFF_ROUTES = {
     "review/reports/",
     "review/reports/<int:report_id>/",
     "review/matching/",  # the share of "yes" to "Good suggestion?" per purpose (matching)
+    "review/groups/",  # groups with open reports (groups/views/review.py)
+    "review/groups/<slug:group_slug>/",  # one group's facts and reports, and the decision
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
