@@ -1,5 +1,6 @@
 """The network check (/network/): a member's connections with their private tags, the
-last contact with each, what the network lacks, and the weekly "gone quiet" nudge.
+last contact with each, what the network lacks, the weekly "gone quiet" nudge, and the
+follow-up reminders every app can set ("remind me to follow up in N weeks").
 
 Last contact comes from the feature apps, which members may not import: each app that
 knows when two people were last in touch offers `<app>/contacts.py` with
@@ -14,11 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from hive.plugins import app_modules
-from members.models import Connection, ConnectionTag, Profile, User
+from members.models import Connection, ConnectionTag, FollowUp, Profile, User
 from members.privacy import visible_groups_for
 from notifications.services import notify
 
@@ -50,6 +52,7 @@ class Network:
     ties: list[Tie]
     counts: list[tuple[str, int]]
     missing: list[str] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @property
     def tagged(self) -> list[Tie]:
@@ -88,7 +91,20 @@ def network_for(user: User) -> Network:
     counts = [(label, counted.get(value, 0)) for value, label in ConnectionTag.Type.choices]
     network = Network(ties=ties, counts=counts)
     network.missing = _missing(user, network, counted)
+    network.follow_ups = pending_follow_ups(user)
     return network
+
+
+def pending_follow_ups(user: User) -> list[FollowUp]:
+    """`user`'s reminders still to come, soonest first, with whom (people since gone
+    from their view left out), in one query."""
+    rows = (
+        FollowUp.objects.pending()
+        .filter(owner=user, other__in=User.objects.in_good_standing().visible_to(user))
+        .select_related("other__profile")
+        .order_by("due_on", "pk")
+    )
+    return [row for row in rows if hasattr(row.other, "profile")]
 
 
 def _missing(user: User, network: Network, counted: Counter) -> list[str]:
@@ -147,3 +163,82 @@ def network_quiet_reminders_send() -> int:
         )
         sent += 1
     return sent
+
+
+# Follow-ups are sent from this hour of the owner's day on (the email itself still
+# waits for the end of their quiet hours, as every email does).
+FOLLOW_UP_HOUR = 8
+
+
+def follow_ups_remind_send(*, now: datetime | None = None) -> int:
+    """Hourly: each member whose follow-ups fall due today (their date, from 8 a.m.
+    their time) gets one note naming everyone due, never one per person. Each row is
+    claimed under a row lock (SKIP LOCKED) and marked in the same transaction as the
+    notification, so two workers, or a retried task, remind once. Reminders about
+    someone the owner can no longer reach are closed without being sent. A nudge: it
+    counts against the weekly cap and can be turned off."""
+    now = now or timezone.now()
+    # Everything due by tomorrow in UTC is a superset of what is due today anywhere.
+    horizon = now.date() + timedelta(days=1)
+    owner_ids = (
+        FollowUp.objects.pending()
+        .filter(due_on__lte=horizon, owner__in=User.objects.in_good_standing())
+        .values_list("owner_id", flat=True)
+        .distinct()
+        .order_by("owner_id")
+    )
+    owners = User.objects.filter(pk__in=list(owner_ids)).select_related("profile")
+    sent = 0
+    for owner in owners.iterator(chunk_size=200):
+        local = now.astimezone(owner.zone)
+        if local.hour < FOLLOW_UP_HOUR:
+            continue
+        if _remind_owner(owner, local.date(), now):
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def _remind_owner(owner: User, today, now: datetime) -> bool:
+    rows = list(
+        FollowUp.objects.pending()
+        .filter(owner=owner, due_on__lte=today)
+        .select_for_update(skip_locked=True)
+        .order_by("due_on", "pk")
+    )
+    if not rows:
+        return False
+    reachable = set(
+        User.objects.in_good_standing()
+        .visible_to(owner)
+        .filter(pk__in=[row.other_id for row in rows])
+        .values_list("pk", flat=True)
+    )
+    due = [row for row in rows if row.other_id in reachable]
+    FollowUp.objects.filter(pk__in=[row.pk for row in rows]).update(reminded_at=now)
+    if not due:
+        return False
+    names = dict(
+        Profile.objects.filter(user_id__in=[row.other_id for row in due]).values_list(
+            "user_id", "display_name"
+        )
+    )
+    people = [
+        {
+            "name": names.get(row.other_id, ""),
+            "about": row.about,
+            "source": row.get_source_display(),
+        }
+        for row in due
+        if names.get(row.other_id)
+    ]
+    if not people:
+        return False
+    notify(
+        recipient=owner,
+        kind="follow_up_due",
+        key=f"follow_up:{owner.pk}:{today.isoformat()}:{max(row.pk for row in due)}",
+        context={"people": people[:10], "more": max(0, len(people) - 10)},
+        url=reverse("members:network"),
+    )
+    return True

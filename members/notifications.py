@@ -8,6 +8,7 @@ notifications/registry.py). Their order here is their order on the settings page
 - review_queue: members/vetting/periodic.py (staff)
 - connection_request, connection_accepted: members/services.py
 - network_quiet: members/network.py (weekly)
+- follow_up_due: members/network.py (hourly, on the day each member chose)
 """
 
 from notifications.registry import EMAIL, IN_APP, Kind, register
@@ -100,6 +101,16 @@ register(
         label="Connections gone quiet",
         description="A gentle weekly note naming important connections you have not been "
         "in touch with for a while.",
+        default_channel=EMAIL,
+        nudge=True,
+    )
+)
+register(
+    Kind(
+        name="follow_up_due",
+        label="Follow-up reminders",
+        description="On the day you chose, the colleagues you asked to be reminded to get "
+        "back in touch with.",
         default_channel=EMAIL,
         nudge=True,
     )

@@ -31,6 +31,7 @@ from members.models import (
     ConnectionTag,
     DataExport,
     DualRelationship,
+    FollowUp,
     Profile,
     User,
     Vouch,
@@ -53,6 +54,7 @@ MODELS = {
     ConnectionTag: "delete",  # their private tags (and others' tags of the connection)
     Block: "delete",  # both directions
     DualRelationship: "delete",  # those they declared, and those declared about them
+    FollowUp: "delete",  # their reminders, and others' reminders to follow up with them
     # The audit log is the security record: its rows stay under the tombstone's bare
     # id (pseudonymous once the email is gone); email addresses in its details go.
     AuditEvent: "keep",
@@ -83,6 +85,8 @@ def handles_of(user_ids) -> dict[int, str]:
 
 
 def export_data(user: User) -> dict:
+    follow_ups = list(FollowUp.objects.filter(owner=user).order_by("pk"))
+    handles = handles_of(row.other_id for row in follow_ups)
     return {
         "account": _account(user),
         "login_history": _login_history(user),
@@ -100,6 +104,16 @@ def export_data(user: User) -> dict:
                 "importance": tag.importance,
             }
             for tag in ConnectionTag.objects.filter(owner=user).order_by("pk")
+        ],
+        "follow_up_reminders": [
+            {
+                "with": handles.get(row.other_id),
+                "due_on": _iso(row.due_on),
+                "from": row.get_source_display(),
+                "about": row.about,
+                "reminded_at": _iso(row.reminded_at),
+            }
+            for row in follow_ups
         ],
         "vouches_i_gave": _vouches(user),
         "data_exports": [
@@ -336,6 +350,7 @@ def erase_data(user: User) -> None:
     Connection.objects.involving(user).delete()
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
     DualRelationship.objects.involving(user).delete()
+    FollowUp.objects.filter(Q(owner=user) | Q(other=user)).delete()
     DataExport.objects.filter(user=user).delete()
     CalendarToken.objects.filter(user=user).delete()
 

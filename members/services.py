@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,6 +19,7 @@ from members.models import (
     Connection,
     ConnectionTag,
     DualRelationship,
+    FollowUp,
     HandleRedirect,
     Profile,
     User,
@@ -276,6 +279,50 @@ def connection_tag_set(
     tag.full_clean()
     tag.save()
     return tag
+
+
+# --- Follow-up reminders ------------------------------------------------------------------
+
+FOLLOW_UP_WEEKS = (1, 26)  # the choices offered: one week to six months
+
+
+@transaction.atomic
+def follow_up_set(
+    *,
+    owner: User,
+    other: User,
+    weeks: int,
+    source: str = FollowUp.Source.NETWORK,
+    about: str = "",
+) -> FollowUp:
+    """Remind `owner` to follow up with `other` in `weeks` weeks (counted from the
+    owner's own today). Setting it again for the same person moves the date, so every
+    app that offers "remind me to follow up" (coffee dates, events, the network page)
+    shares one reminder per pair. NotAvailable (a 404) if `other` is not someone the
+    owner can reach; ValidationError on "weeks" outside 1–26."""
+    low, high = FOLLOW_UP_WEEKS
+    if not low <= weeks <= high:
+        raise ValidationError({"weeks": f"Choose between {low} and {high} weeks."})
+    if other.pk == owner.pk or not other.is_member or blocked_between(owner, other):
+        raise NotAvailable()
+    _lock_pair(owner, other)
+    follow_up = FollowUp.objects.pending().filter(owner=owner, other=other).first() or FollowUp(
+        owner=owner, other=other
+    )
+    follow_up.due_on = timezone.now().astimezone(owner.zone).date() + timedelta(weeks=weeks)
+    follow_up.source = source
+    follow_up.about = about[:200]
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_cancel(*, owner: User, follow_up_id: int) -> None:
+    """Drop one of `owner`'s pending reminders; anyone else's is a 404."""
+    deleted, _ = FollowUp.objects.pending().filter(owner=owner, pk=follow_up_id).delete()
+    if not deleted:
+        raise NotAvailable()
 
 
 # --- Profiles ------------------------------------------------------------------------------

@@ -38,3 +38,8 @@ def erase_due_accounts() -> int:
 @shared_task(name="members.network_quiet_reminders")
 def network_quiet_reminders() -> int:
     return network.network_quiet_reminders_send()
+
+
+@shared_task(name="members.follow_up_reminders")
+def follow_up_reminders() -> int:
+    return network.follow_ups_remind_send()

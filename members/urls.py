@@ -63,4 +63,10 @@ urlpatterns = [
     # The network check (network.py)
     path("network/", network.network, name="network"),
     path("network/<slug:handle>/tag/", network.tag, name="network_tag"),
+    path("network/<slug:handle>/follow-up/", network.follow_up, name="follow_up"),
+    path(
+        "network/follow-ups/<int:follow_up_id>/cancel/",
+        network.follow_up_cancel,
+        name="follow_up_cancel",
+    ),
 ]

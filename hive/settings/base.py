@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.network_quiet_reminders",
         "schedule": crontab(day_of_week="thu", hour=15, minute=30),
     },
+    # Hourly: each member's due follow-ups from 8 a.m. their time (members/network.py).
+    "follow-up-reminders": {
+        "task": "members.follow_up_reminders",
+        "schedule": crontab(minute=7),
+    },
     # 12:00 UTC: morning in the Americas, the same day everywhere in the US.
     "license-expiry-check": {
         "task": "members.license_expiry_check",

@@ -6,7 +6,7 @@ from django import forms
 
 from hive.widgets import QuickCheckboxSelectMultiple
 from members import markdown, photos
-from members.models import US_JURISDICTIONS, Connection, ConnectionTag, Profile, Term
+from members.models import US_JURISDICTIONS, Connection, ConnectionTag, FollowUp, Profile, Term
 from members.privacy import TERM_KIND_FIELDS
 
 
@@ -185,3 +185,18 @@ class ConnectionTagForm(forms.Form):
     importance = forms.TypedChoiceField(
         label="Importance to you (1 – 5)", choices=SCORES, coerce=int, initial=3
     )
+
+
+class FollowUpForm(forms.Form):
+    """ "Remind me to follow up in N weeks", posted from any page that offers it (a coffee
+    check-in, an event's follow-up, /network/) to members:follow_up."""
+
+    WEEKS = [(1, "1 week"), (2, "2 weeks"), (3, "3 weeks"), (4, "4 weeks")] + [
+        (n, f"{n} weeks") for n in (6, 8, 12)
+    ]
+
+    weeks = forms.TypedChoiceField(label="Remind me in", choices=WEEKS, coerce=int, initial=4)
+    source = forms.ChoiceField(
+        choices=FollowUp.Source.choices, initial=FollowUp.Source.NETWORK, required=False
+    )
+    about = forms.CharField(max_length=200, required=False)

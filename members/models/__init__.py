@@ -9,6 +9,7 @@
 - connections.py: Connection, Block, DualRelationship, their querysets, `blocked_between`,
   `may_introduce`.
 - exports.py: DataExport (a member's download of their data).
+- followups.py: FollowUp ("remind me to follow up in N weeks"), used by every app.
 
 Everything is re-exported here, so code and migrations import from `members.models`.
 """
@@ -42,6 +43,7 @@ from members.models.connections import (
     never_introduced_ids,
 )
 from members.models.exports import DataExport
+from members.models.followups import FollowUp, FollowUpQuerySet
 from members.models.profiles import (
     RESERVED_HANDLES,
     US_JURISDICTIONS,
@@ -67,6 +69,8 @@ __all__ = [
     "Connection",
     "ConnectionQuerySet",
     "DataExport",
+    "FollowUp",
+    "FollowUpQuerySet",
     "ConnectionTag",
     "DualRelationship",
     "DualRelationshipQuerySet",

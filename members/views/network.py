@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from hive.access import member_required
+from hive.http import local_next
 from members import services
 from members.access import access_profile
-from members.forms.profiles import ConnectionTagForm
-from members.models import Connection
+from members.forms.profiles import ConnectionTagForm, FollowUpForm
+from members.models import Connection, FollowUp
 from members.network import network_for
 
 # The chart: a 5×5 grid, importance across, strength up, in SVG user units.
@@ -63,6 +67,7 @@ def network(request: HttpRequest) -> HttpResponse:
             "network": data,
             "rows": [(tie, forms[tie.connection.pk]) for tie in data.ties],
             "points": points,
+            "follow_up_form": FollowUpForm(),
             "chart": {
                 "size": size,
                 "pad": PAD,
@@ -93,3 +98,42 @@ def tag(request: HttpRequest, handle: str) -> HttpResponse:
     services.connection_tag_set(owner=request.user, connection=connection, **form.cleaned_data)
     messages.success(request, f"Saved. Only you see how you tagged {access.profile.display_name}.")
     return redirect("members:network")
+
+
+@member_required
+@require_POST
+def follow_up(request: HttpRequest, handle: str) -> HttpResponse:
+    """ "Remind me to follow up in N weeks" with one member, from whichever page offers
+    it (the form posts `next` to come back to). Setting it again moves the date."""
+    access = access_profile(request.user, handle, follow_moved=True)
+    back = HttpResponseRedirect(local_next(request) or reverse("members:network"))
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose when to be reminded: between 1 and 12 weeks.")
+        return back
+    try:
+        row = services.follow_up_set(
+            owner=request.user,
+            other=access.profile.user,
+            weeks=form.cleaned_data["weeks"],
+            source=form.cleaned_data["source"] or FollowUp.Source.NETWORK,
+            about=form.cleaned_data["about"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    messages.success(
+        request,
+        f"We'll remind you to follow up with {access.profile.display_name} on "
+        f"{date_format(row.due_on, 'D, M j')}.",
+    )
+    return back
+
+
+@member_required
+@require_POST
+def follow_up_cancel(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+    """Drop one of my follow-up reminders (anyone else's is a 404)."""
+    services.follow_up_cancel(owner=request.user, follow_up_id=follow_up_id)
+    messages.success(request, "Reminder removed.")
+    return HttpResponseRedirect(local_next(request) or reverse("members:network"))

@@ -21,7 +21,7 @@ from tests.events.factories import EventFactory
 from tests.groups.factories import add_member, make_group
 from tests.matching.people import answer, person
 from tests.members.application_factories import ApplicationFactory
-from tests.members.factories import StaffFactory
+from tests.members.factories import MemberFactory, StaffFactory
 from tests.notifications.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +94,7 @@ def people(settings):
             "handle": other.profile.handle,
             "application_id": str(application.pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
+            "follow_up_id": str(_follow_up(member).pk),
             "token": "not-a-token",
             "size": "96",
             "name": "x",
@@ -106,6 +107,13 @@ def people(settings):
             "membership_id": str(group.memberships.exclude(member=member).first().pk),
         },
     }
+
+
+def _follow_up(member):
+    """A follow-up reminder of `member`'s, real, so its route finds something."""
+    from members.services import follow_up_set
+
+    return follow_up_set(owner=member, other=MemberFactory(), weeks=2)
 
 
 def _messaging_values(member, other) -> dict:

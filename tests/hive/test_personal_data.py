@@ -41,6 +41,7 @@ from members.models import (
     Connection,
     DataExport,
     DualRelationship,
+    FollowUp,
     HandleRedirect,
     Profile,
     Vouch,
@@ -185,6 +186,8 @@ def world():
         strength=2,
         importance=5,
     )
+    services.follow_up_set(owner=dana, other=friend, weeks=3, source="coffee", about="Coffee")
+    services.follow_up_set(owner=friend, other=dana, weeks=2, source="event")
     # Messaging: a conversation with her friend, a request to someone new, a report.
     chat = messaging_services.conversation_open(sender=dana, recipient=friend)
     messaging_services.message_send(sender=dana, conversation=chat, body="From Dana, kept")
@@ -366,6 +369,8 @@ def test_erasure_leaves_only_anonymized_rows(world, media, django_capture_on_com
     after = rows_referring_to(friend)
     assert after[Connection] == before[Connection] - 1
     assert after[DualRelationship] == before[DualRelationship] - 1
+    # Her friend's reminder to follow up with her goes: there is no one to follow up with.
+    assert after[FollowUp] == before[FollowUp] - 2
     assert after[Notification] == before[Notification]
     assert after[Answer] == before[Answer]
     assert list(Answer.objects.filter(member=friend).values()) == friend_answers

@@ -119,6 +119,7 @@ def people():
             "application_id": str(ApplicationFactory().pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
             "export_id": str(DataExportFactory(user=member).pk),
+            "follow_up_id": str(_follow_up(member).pk),
             # A members-only event: visitors and applicants get the member-route answer
             # (a public event's public page is tested in tests/events/test_access.py).
             "slug": EventFactory(created_by=member).slug,
@@ -128,6 +129,13 @@ def people():
             "membership_id": str(group.memberships.first().pk),
         },
     }
+
+
+def _follow_up(member):
+    """A follow-up reminder of `member`'s, real, so its route finds something."""
+    from members.services import follow_up_set
+
+    return follow_up_set(owner=member, other=MemberFactory(), weeks=2)
 
 
 def _messaging_values(member) -> dict:

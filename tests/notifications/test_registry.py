@@ -24,6 +24,7 @@ KIND_ORDER = [
     "connection_accepted",
     "data_export_ready",
     "network_quiet",
+    "follow_up_due",
     # messaging
     "message_request",
     "message_request_accepted",
