@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0020_scope_terms"),
+        ("members", "0021_follow_ups"),
     ]
 
     operations = [
