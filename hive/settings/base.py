@@ -364,6 +364,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "groups.presenter_reminders",
         "schedule": crontab(minute=20),
     },
+    # A seat offered from a group's waitlist is held 48 h; lapsed offers move on to the
+    # next in line within 10 minutes.
+    "groups-expire-seat-offers": {
+        "task": "groups.expire_seat_offers",
+        "schedule": crontab(minute="*/10"),
+    },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

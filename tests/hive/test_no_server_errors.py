@@ -53,6 +53,8 @@ EXTRA_NAMES = (
     "travel",
     "availability",
     "snoozed_until",
+    "after",  # keyset cursors (groups list, a group's sessions, the inbox)
+    "posts_before",  # a group's discussion, earlier messages
 )
 AWKWARD = (
     "",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from coffee.models import CoffeeDate, Participant
 from events import services as events_services
+from groups import moderation as group_moderation
 from groups.models import Post, Recusal, Swap
 from groups.models import Rsvp as GroupRsvp
 from groups.models import Session as GroupSession
@@ -219,6 +220,9 @@ def world():
     Swap.objects.create(session=session, asked_by=dana, asked=friend)
     Recusal.objects.create(session=session, member=dana)
     Post.objects.create(group=theirs, author=dana, body="Dana's post, kept")
+    group_moderation.group_report(
+        group=theirs, reporter=dana, reason="other", note="Dana's note on a group"
+    )
 
     # Coffee: her settings, a date that went ahead and that she checked in on (with a
     # member she has no relationship declared with), and a round started under her name.

@@ -74,6 +74,8 @@ STAFF_ROUTES = {
     "review/matching/",  # the share of "yes" to "Good suggestion?" per purpose (matching)
     "review/coffee/",  # coffee rounds, and "run a round now" (coffee)
     "review/coffee/run/",
+    "review/groups/",  # groups with open reports (groups/views/review.py)
+    "review/groups/<slug:group_slug>/",  # one group's facts and reports, and the decision
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 

@@ -40,6 +40,11 @@ KIND_ORDER = [
     "group_session_changed",
     "group_swap_request",
     "group_presenter_reminder",
+    "group_intro",
+    "group_handover",
+    "group_organizer_changed",
+    "group_moderators",
+    "group_report_handled",
     # events/notifications.py
     "event_update",
     "event_seat",
