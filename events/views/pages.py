@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -17,7 +18,7 @@ from hive.access import member_required
 from hive.http import page_link_pressed
 from members.distances import viewer_uses_miles
 from members.markdown import render_bio
-from members.models import User
+from members.models.connections import not_blocked_with
 from members.places import search_places
 
 PAGE_SIZE = 20
@@ -85,9 +86,11 @@ def _visible_attendees(event: Event, viewer) -> list[Attendee]:
 
 
 def _visible_organizers(event: Event, viewer) -> list[Attendee]:
+    # The block rule on the organizer's own column: `user__in=User.objects.visible_to()`
+    # reads every member to find the two or three organizers.
     organizers = (
-        Organizer.objects.filter(event=event, user__in=User.objects.visible_to(viewer))
-        .filter(user__profile__isnull=False)
+        Organizer.objects.filter(event=event, user__profile__isnull=False)
+        .filter(not_blocked_with(viewer, "user_id"))
         .select_related("user__profile")
     )
     return [Attendee(o.user.profile.display_name, o.user.profile.handle) for o in organizers]
@@ -113,7 +116,11 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = access_event(user, slug)
     rsvp = Rsvp.objects.filter(event=event, user=user).first()
     is_organizer = event.organizers.filter(user=user).exists()
-    going_count = Rsvp.objects.going().filter(event=event).count()
+    seats = Rsvp.objects.filter(event=event).aggregate(
+        going=Count("pk", filter=Q(status=Rsvp.Status.GOING)),
+        waiting=Count("pk", filter=Q(status=Rsvp.Status.WAITLISTED)),
+    )
+    going_count = seats["going"]
     going = rsvp is not None and rsvp.status == Rsvp.Status.GOING
     # Checked in at an event that took place: the certificate and the follow-up page.
     attended = (
@@ -128,7 +135,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "is_organizer": is_organizer,
         "going_count": going_count,
         "seats_left": max(event.capacity - going_count, 0),
-        "waitlist_count": Rsvp.objects.filter(event=event).waitlisted().count(),
+        "waitlist_count": seats["waiting"],
         "attendees": _visible_attendees(event, user),
         "organizers": _visible_organizers(event, user),
         "open_to_me": event.open_to(user),

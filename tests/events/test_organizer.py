@@ -149,7 +149,7 @@ def _crowd(event, going: int, waiting: int = 0):
 # (events, consultation groups).
 # The list: the count, the page's ids, then those events with the viewer's facts
 # (events.listing.events_page: a deep page no longer computes them for every row skipped).
-BUDGETS = {"list": 12, "list filtered": 12, "event": 16, "manage": 13, "check-in": 12, "feed": 4}
+BUDGETS = {"list": 12, "list filtered": 12, "event": 15, "manage": 13, "check-in": 12, "feed": 4}
 
 
 def test_query_budgets_do_not_grow_with_the_lists():
