@@ -101,7 +101,7 @@ def test_applicant_becomes_a_member_after_review(
     sign_in(staff, staff_user.email)
     expect(staff).to_have_url(f"{url}/accounts/2fa/authenticate/")
     code = format_hotp_value(hotp_value(STAFF_SECRET, int(time.time()) // 30))
-    staff.get_by_label("Code", exact=True).fill(code)
+    staff.get_by_label("Code from your authenticator app, or a recovery code").fill(code)
     staff.get_by_role("button", name="Log in").click()
     staff.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
     expect(staff).to_have_url(re.compile(r"/review/"))

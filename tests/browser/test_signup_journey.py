@@ -52,11 +52,12 @@ def sign_in(page: Page, email: str, password: str) -> None:
 
 
 def test_visitor_signs_up_verifies_email_and_protects_account_with_2fa(
-    page: Page, live_server, mailoutbox, console_errors: list[str]
+    page: Page, live_server, mailoutbox, console_errors: list[str], settings
 ):
     # A fresh address each run: allauth rate-limits verification mail per address.
     email = f"new.clinician.{uuid.uuid4().hex[:8]}@example.com"
     url = live_server.url
+    settings.HIVE_BASE_URL = url  # links in emails point at this server (never the Host)
     main_nav = page.get_by_role("navigation", name="Main")
     messages = page.locator(".messages")  # the page's message banner (role=status)
 

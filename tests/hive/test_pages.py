@@ -138,4 +138,4 @@ def test_the_guidelines_promise_only_what_exists(client, db):
     assert "event chat" not in html
     assert "Report</strong> on the message or on their" in html
     assert reverse("messaging:report_profile", args=["someone"])
-    assert reverse("messaging:report_message", args=[1, 1])
+    assert reverse("messaging:report_message", args=["0" * 8 + "-0000-0000-0000-" + "0" * 12, 1])
