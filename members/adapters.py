@@ -26,6 +26,8 @@ _EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
 # Ways of logging in that prove the person knows the account's secrets; a link from an
 # email (login on confirmation) does not.
 _SECRET_METHODS = {"password", "mfa"}
+# The allauth apps whose changes a fresh login may make without asking again.
+_LOGIN_IS_FRESH_FOR = {"allauth.account", "allauth.mfa"}
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """allauth counts only a password re-entered on its "confirm it's you" page as
         fresh, so turning on two-factor seconds after logging in asked for the password
-        again. A login with the password (and code) counts too, for the same
-        ACCOUNT_REAUTHENTICATION_TIMEOUT."""
+        again. For allauth's own settings (email, password, two-factor) a login with the
+        password (and code) counts too, for the same ACCOUNT_REAUTHENTICATION_TIMEOUT.
+        Hive's own guarded steps (downloading one's data, deleting the account: `app`
+        None) always ask: they are rare and cannot be undone by the member."""
         if not super().is_reauthentication_required(app=app, **kwargs):
             return False
-        return not self._logged_in_recently()
+        return not (app in _LOGIN_IS_FRESH_FOR and self._logged_in_recently())
 
     def _logged_in_recently(self) -> bool:
         request = self.request

@@ -55,6 +55,7 @@ from members.models.profiles import (
     validate_handle,
     validate_jurisdictions,
 )
+from members.models.review import LicenseLookup, ReviewNote
 
 __all__ = [
     "FORMER_MEMBER",
@@ -76,9 +77,11 @@ __all__ = [
     "DualRelationship",
     "DualRelationshipQuerySet",
     "HandleRedirect",
+    "LicenseLookup",
     "Profile",
     "ProfileQuerySet",
     "Reference",
+    "ReviewNote",
     "Term",
     "User",
     "UserManager",

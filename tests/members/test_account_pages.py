@@ -440,3 +440,12 @@ def test_security_notices_name_the_device(member):
     notice = Notification.objects.get(recipient=member, kind="account_security")
     assert notice.context["user_agent"] == "Firefox on Linux"
     assert notice.in_app_text() == "Your password was changed"
+
+
+def test_deleting_the_account_still_asks_for_the_password_after_logging_in(client, member):
+    """Only allauth's own settings take a fresh login as the password: Hive's steps that
+    cannot be undone (download my data, delete my account) always ask."""
+    _password_login(client, member)
+    response = client.post(reverse("members:account_delete"), {"confirm": "delete"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
