@@ -15,6 +15,8 @@
  *     [data-show-results] button folds it on a phone and focuses the new results.
  *   - Searchable lists: <fieldset data-pick> (long checkbox lists) gets a filter box and
  *     removable chips for what is ticked.
+ *   - Unsaved choices: a form with data-unsaved-warning asks before the page is left
+ *     while it holds changes not saved (the values questionnaire's steps).
  *   - Autosave failures: a form with data-autosave-status="<id>" (the application)
  *     saves itself with htmx. If a save cannot reach the server or gets an error page,
  *     htmx swaps nothing; we put the region's data-error-text in the live region
@@ -370,8 +372,39 @@
     }
   }
 
+  // A form marked data-unsaved-warning="<question>" (a step of the values questionnaire,
+  // saved only when its button is pressed) asks before the page is left with choices
+  // made and not saved. Submitting the form itself never asks.
+  var unsavedForm = null;
+
+  function onFormEdited(event) {
+    var form = event.target && event.target.form;
+    if (form && form.hasAttribute && form.hasAttribute("data-unsaved-warning")) {
+      unsavedForm = form;
+    }
+  }
+
+  function onFormSubmitted(event) {
+    if (event.target === unsavedForm) {
+      unsavedForm = null;
+    }
+  }
+
+  function onBeforeUnload(event) {
+    if (!unsavedForm) {
+      return undefined;
+    }
+    var question = unsavedForm.getAttribute("data-unsaved-warning");
+    event.preventDefault();
+    event.returnValue = question;
+    return question;
+  }
+
   function init() {
     openFilterPanels();
+    document.addEventListener("change", onFormEdited);
+    document.addEventListener("submit", onFormSubmitted, true);
+    window.addEventListener("beforeunload", onBeforeUnload);
     document.addEventListener("click", onOpenDetailsLink);
     enhancePicks(document);
     document.addEventListener("input", onPickInput);
