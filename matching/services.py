@@ -216,6 +216,58 @@ def answer_clear(*, member: User, statement: Statement) -> bool:
     return bool(deleted)
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerValues:
+    """What an answer holds, without its row: for saving several at once and undoing."""
+
+    choice: int
+    accepted: int  # bitmask over option indexes
+    importance: int
+    dealbreaker: bool
+
+    @classmethod
+    def of(cls, answer: Answer | None) -> AnswerValues | None:
+        if answer is None:
+            return None
+        return cls(answer.choice, answer.accepted, answer.importance, answer.dealbreaker)
+
+    def as_list(self) -> list:
+        """For a session (JSON)."""
+        return [self.choice, self.accepted, self.importance, self.dealbreaker]
+
+
+@transaction.atomic
+def answers_save(
+    *, member: User, changes: list[tuple[Statement, AnswerValues | None]]
+) -> dict[int, AnswerValues | None]:
+    """Save several answers at once (None clears one), all or nothing: a screen of the
+    questionnaire saved with one press. Answers that would not change are left alone.
+
+    Returns, for each statement whose answer changed, its values before (None: it was
+    unanswered), which is what an undo needs. Raises what `answer_save` and
+    `answer_clear` raise (an old version, no consent, out-of-range values), and then
+    nothing is saved."""
+    existing = answers_by_statement(member=member, statements=[s for s, _ in changes])
+    before: dict[int, AnswerValues | None] = {}
+    for statement, values in changes:
+        previous = AnswerValues.of(existing.get(statement.pk))
+        if previous == values:
+            continue
+        if values is None:
+            answer_clear(member=member, statement=statement)
+        else:
+            answer_save(
+                member=member,
+                statement=statement,
+                choice=values.choice,
+                accepted=values.accepted,
+                importance=values.importance,
+                dealbreaker=values.dealbreaker,
+            )
+        before[statement.pk] = previous
+    return before
+
+
 # --- Dismissals and dual relationships ---------------------------------------------------
 #
 # Both are private to the member who makes them. Neither touches the snapshot: the

@@ -158,3 +158,18 @@ def search_places(query: str, *, limit: int = 10) -> list[Place]:
 def get_place(geonameid: int) -> Place | None:
     """The place with this GeoNames id, or None if it is not in the list."""
     return _index().places.get(geonameid)
+
+
+def zone_of(*, city: str, region: str = "", country: str = "") -> str:
+    """The time zone of a profile's saved place (city, its US state or its country), or
+    "" when the list has no such city. A profile keeps the place's name, not its id, so
+    it is found again by name."""
+    if not city:
+        return ""
+    where = region if country in ("", "US") and region else country
+    for place in search_places(f"{city} {where}".strip(), limit=5):
+        if normalise(place.name) == normalise(city) and (
+            not country or place.country_code == country
+        ):
+            return place.timezone
+    return ""

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from hive.timezones import validate_timezone
 from members.devices import device_name
 from members.directory import profile_refresh_search
 from members.models import (
@@ -409,6 +410,31 @@ def profile_update(
         profile.terms.set(term_ids)
     profile_refresh_search([profile.pk])
     return profile
+
+
+@transaction.atomic
+def profile_save(
+    *,
+    profile: Profile,
+    fields,
+    new_handle: str | None = None,
+    term_ids=None,
+    timezone_name: str | None = None,
+) -> Profile:
+    """The profile editor's save: the profile (`profile_update`) and, when given, the
+    member's time zone, together or not at all."""
+    profile_update(profile=profile, fields=fields, new_handle=new_handle, term_ids=term_ids)
+    if timezone_name is not None:
+        member_timezone_set(user=profile.user, timezone_name=timezone_name)
+    return profile
+
+
+def member_timezone_set(*, user: User, timezone_name: str) -> None:
+    """The zone every time is shown in for `user` (pages, emails, calendar files)."""
+    validate_timezone(timezone_name)
+    if user.timezone != timezone_name:
+        user.timezone = timezone_name
+        user.save(update_fields=["timezone"])
 
 
 def two_factor_reminders_send() -> int:

@@ -1,38 +1,42 @@
-"""The values questionnaire (/me/values/): one small form per statement.
+"""The values questionnaire (/me/values/): one screen per step, saved with one press.
 
-Without JavaScript each statement's form posts the page: a save or a clear redirects back
-to the same statement (`?saved=<key>#s-<key>`), and a problem re-renders the page with
-the message next to that statement and what was chosen kept. With htmx every change
-posts that statement alone; the answer is the statement's block in its saved state
-(named partial `statement_response`), plus, out of band, the progress bar and a line for
-the page's live region, so screen readers hear "Saved" without losing their place.
+The statements come in steps (a few on a theme each; matching/questionnaire.py
+`steps_of`). A step is one form holding its statements' fields, named by statement key
+("harm-reduction-choice"). Nothing is saved while the member chooses: a stray tap changes
+nothing until "Save and continue" (or "Clear my answer" on a statement) is pressed. Then
+every statement of the step is checked, and either the changes are all saved or the step
+comes back with each problem beside its statement and everything chosen kept.
+
+After a save the next step opens with a note of what was saved and an Undo, which puts
+the answers back as they were before that save (their previous values wait in the
+session, for the last save only).
+
+Without JavaScript all of this works the same; hive.js only asks before leaving a step
+whose choices are not saved yet.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import wraps
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hive.access import member_required
 from matching.forms import AnswerForm
 from matching.models import Answer, Statement
+from matching.questionnaire import Step, steps_of
 from matching.services import (
     CONSENT_MESSAGE,
     OLD_VERSION_MESSAGE,
-    Progress,
-    answer_clear,
-    answer_save,
+    AnswerValues,
     answers_by_statement,
-    current_questionnaire_id,
+    answers_save,
     current_statements,
     has_values_consent,
     progress_from,
@@ -42,10 +46,13 @@ from matching.services import (
 )
 
 TEMPLATE = "matching/values.html"
-UNKNOWN_STATEMENT = (
-    "We couldn’t tell which statement that answer was for, so nothing was saved. "
+UNKNOWN_STEP = (
+    "We couldn’t tell which part of the questionnaire that was for, so nothing was saved. "
     "Reload the page and try again."
 )
+NOT_SAVED = "Nothing was saved yet: please look at the statements marked below."
+# The session's record of the last save, for its Undo.
+UNDO_KEY = "matching_values_undo"
 
 
 @dataclass
@@ -55,102 +62,250 @@ class Item:
     statement: Statement
     form: AnswerForm
     answer: Answer | None
-    note: str = ""  # "saved" or "cleared": a quiet line under the form
-    error: str = ""  # a problem with the statement as a whole, not one field
-
-    @property
-    def number(self) -> int:
-        return self.statement.position + 1
+    number: int  # its place in the step, 1-based
 
     @property
     def has_problem(self) -> bool:
-        return bool(self.error or self.form.errors)
+        return bool(self.form.errors)
 
 
-def _autosave_signed_in(view):
-    """An htmx autosave from someone no longer signed in as a member (their session
-    ended in another tab) would follow the login redirect and swap the login page into
-    the statement. Answer with a message in the page's alert region instead: what they
-    chose stays on the page."""
+@dataclass
+class StepView:
+    """A step in the steps list: how many of its statements are answered."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        user = request.user
-        if request.htmx and not (user.is_authenticated and (user.is_member or user.is_staff)):
-            return _alert(request, signed_out=True)
-        return view(request, *args, **kwargs)
+    step: Step
+    answered: int
+    current: bool = False
+    saved: bool = False
 
-    return wrapper
+    @property
+    def total(self) -> int:
+        return len(self.step.statements)
 
-
-def _alert(request: HttpRequest, **context) -> HttpResponse:
-    """A page-level message for htmx: goes into #values-alert, nothing else moves."""
-    response = render(request, f"{TEMPLATE}#alert", context)
-    response["HX-Retarget"] = "#values-alert"
-    response["HX-Reswap"] = "innerHTML"
-    return response
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.total
 
 
-@_autosave_signed_in
+@dataclass
+class Page:
+    statements: list[Statement]
+    answers: dict[int, Answer]
+    steps: list[Step] = field(init=False)
+
+    def __post_init__(self):
+        self.steps = steps_of(self.statements)
+
+    def step(self, key: str | None) -> Step | None:
+        return next((step for step in self.steps if step.key == key), None)
+
+    def step_of(self, statement_key: str | None) -> Step | None:
+        return next(
+            (s for s in self.steps if any(x.key == statement_key for x in s.statements)), None
+        )
+
+    def next_unanswered(self) -> str | None:
+        """The first statement not answered, in the order the steps show them."""
+        return next(
+            (s.key for step in self.steps for s in step.statements if s.pk not in self.answers),
+            None,
+        )
+
+    def following(self, step: Step) -> Step:
+        """The step after `step` (the last one is followed by itself)."""
+        return self.steps[min(step.number, len(self.steps) - 1)]
+
+
+def _url(**query) -> str:
+    url = reverse("matching:values")
+    anchor = query.pop("anchor", "")
+    query = {name: value for name, value in query.items() if value}
+    return f"{url}?{urlencode(query)}{anchor}" if query else url
+
+
+def _load(member) -> Page:
+    statements = current_statements()
+    return Page(statements, answers_by_statement(member=member, statements=statements))
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def values(request: HttpRequest) -> HttpResponse:
-    """The questionnaire with the member's answers; POST saves or clears one statement.
-
-    Until the member agrees that their answers may be used for matching, the page asks
-    for that instead (`consent`). A GET makes three queries of its own (consent,
-    statements, answers) however much has been answered, besides what every page costs
-    (session, user, the navigation's badge).
-    """
+    """One step of the questionnaire with the member's answers (`?step=`; at first the
+    step with the first unanswered statement); POST saves the step, or undoes the last
+    save. Until the member agrees that their answers may be used for matching, the page
+    asks for that instead. A GET makes three queries of its own (consent, statements,
+    answers) however much has been answered, besides what every page costs."""
     if request.method == "POST":
-        return _post(request)
+        if request.POST.get("action") == "undo":
+            return _undo(request)
+        return _save(request)
     if not has_values_consent(member=request.user):
         return render(request, TEMPLATE, {"consent": False, "progress": _unanswered_progress()})
-    statements = current_statements()
-    answers = answers_by_statement(member=request.user, statements=statements)
-    return _page(request, statements, answers)
-
-
-def _page(
-    request: HttpRequest,
-    statements: list[Statement],
-    answers: dict[int, Answer],
-    *,
-    replace: Item | None = None,
-    alert: str = "",
-) -> HttpResponse:
-    """The whole page; `replace` is a statement to show as posted (with its errors)."""
-    keys = {s.key for s in statements}
-    notes = {}
-    for note in ("saved", "cleared"):
-        key = request.GET.get(note)
-        if key in keys:  # only ever a key we render: nothing from the URL is echoed
-            notes[key] = note
-    items = []
-    for statement in statements:
-        if replace is not None and replace.statement.pk == statement.pk:
-            items.append(replace)
-            continue
-        answer = answers.get(statement.pk)
-        items.append(
-            Item(
-                statement=statement,
-                form=AnswerForm(statement=statement, answer=answer),
-                answer=answer,
-                note=notes.get(statement.key, ""),
-            )
-        )
-    progress = progress_from([(s.key, s.pk in answers) for s in statements])
-    return render(
-        request,
-        TEMPLATE,
-        {"consent": True, "items": items, "progress": progress, "page_error": alert},
+    page = _load(request.user)
+    step = (
+        page.step(request.GET.get("step")) or page.step_of(page.next_unanswered()) or page.steps[0]
     )
+    return _render(request, page, step, _items(page, step))
+
+
+def _form(statement: Statement, answer: Answer | None, data=None) -> AnswerForm:
+    return AnswerForm(
+        data, statement=statement, answer=answer, prefix=statement.key, auto_id="id_%s"
+    )
+
+
+def _render(
+    request: HttpRequest, page: Page, step: Step, items: list[Item], *, alert: str = "", status=200
+) -> HttpResponse:
+    progress = progress_from([(s.key, s.pk in page.answers) for s in page.statements])
+    next_key = page.next_unanswered()
+    undo = request.session.get(UNDO_KEY) or {}
+    saved_key = request.GET.get("saved", "")
+    steps = [
+        StepView(
+            step=each,
+            answered=sum(1 for s in each.statements if s.pk in page.answers),
+            current=each.key == step.key,
+            saved=each.key == saved_key,
+        )
+        for each in page.steps
+    ]
+    note = ""
+    saved_step = page.step(saved_key)
+    if saved_step is not None and undo.get("step") == saved_key:
+        note = "saved"
+    elif page.step(request.GET.get("undone")) is not None:
+        note = "undone"
+    context = {
+        "consent": True,
+        "progress": progress,
+        "next_key": next_key,
+        "next_step": page.step_of(next_key),
+        "steps": steps,
+        "step": step,
+        "items": items,
+        "previous_step": page.steps[step.number - 2] if step.number > 1 else None,
+        "last_step": step.number == len(page.steps),
+        "version": page.statements[0].questionnaire_id if page.statements else "",
+        "page_error": alert,
+        "note": note,
+        "note_step": saved_step or page.step(request.GET.get("undone")),
+        "note_count": undo.get("count", 0),
+    }
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _unanswered_progress():
     """The questionnaire's size for the consent page's lede (one query)."""
     return progress_from([(s.key, False) for s in current_statements()])
+
+
+def _save(request: HttpRequest) -> HttpResponse:
+    """Check every statement of the posted step; save the changes together, or show the
+    step again with the problems beside their statements (module docstring)."""
+    member = request.user
+    if not has_values_consent(member=member):
+        messages.error(request, CONSENT_MESSAGE)
+        return redirect("matching:values")
+    page = _load(member)
+    step = page.step(request.POST.get("step"))
+    if step is None:
+        return _render(
+            request, page, page.steps[0], _items(page, page.steps[0]), alert=UNKNOWN_STEP
+        )
+    clear = request.POST.get("clear", "")
+    if str(request.POST.get("version", "")) != str(page.statements[0].questionnaire_id):
+        # A page left open across a new questionnaire version: nothing is saved, and the
+        # step comes back in the new version with what was chosen kept where the
+        # statement (its key) is still there.
+        items = []
+        for number, statement in enumerate(step.statements, start=1):
+            answer = page.answers.get(statement.pk)
+            form = _form(statement, answer, request.POST)
+            if form.has_changed():
+                form.is_valid()  # shows what the new version's options make of it
+            else:
+                form = _form(statement, answer)
+            items.append(Item(statement, form, answer, number))
+        return _render(request, page, step, items, alert=OLD_VERSION_MESSAGE)
+
+    items, changes = [], []
+    for number, statement in enumerate(step.statements, start=1):
+        answer = page.answers.get(statement.pk)
+        if clear == statement.key:
+            changes.append((statement, None))
+            items.append(Item(statement, _form(statement, None), answer, number))
+            continue
+        form = _form(statement, answer, request.POST)
+        if not form.has_changed():
+            # Untouched (an unanswered statement stays unanswered): shown as it is, and
+            # never checked, so "choose your own answer" is not asked of it.
+            items.append(Item(statement, _form(statement, answer), answer, number))
+            continue
+        items.append(Item(statement, form, answer, number))
+        if form.is_valid():
+            values = AnswerValues(
+                choice=form.cleaned_data["choice"],
+                accepted=form.accepted_mask,
+                importance=form.cleaned_data["importance"],
+                dealbreaker=form.cleaned_data["dealbreaker"],
+            )
+            changes.append((statement, values))
+    if any(item.has_problem for item in items):
+        return _render(request, page, step, items, alert=NOT_SAVED)
+
+    try:
+        before = answers_save(member=member, changes=changes)
+    except ValidationError as error:
+        if getattr(error, "code", None) == "no_consent":
+            messages.error(request, CONSENT_MESSAGE)
+            return redirect("matching:values")
+        return _render(request, page, step, items, alert=OLD_VERSION_MESSAGE)
+
+    if not before:  # nothing changed: on to the next step, nothing to undo
+        return redirect(_url(step=page.following(step).key if not clear else step.key))
+    request.session[UNDO_KEY] = {
+        "step": step.key,
+        "count": len(before),
+        "previous": {
+            str(pk): values.as_list() if values else None for pk, values in before.items()
+        },
+    }
+    # A cleared answer stays on its step (to be seen gone); a save moves on.
+    target = step if clear else page.following(step)
+    return redirect(_url(step=target.key, saved=step.key))
+
+
+def _items(page: Page, step: Step) -> list[Item]:
+    """The step's statements with the saved answers."""
+    items = []
+    for number, statement in enumerate(step.statements, start=1):
+        answer = page.answers.get(statement.pk)
+        items.append(Item(statement, _form(statement, answer), answer, number))
+    return items
+
+
+def _undo(request: HttpRequest) -> HttpResponse:
+    """Put back the answers as they were before the last save (of this questionnaire
+    version; statements since replaced are left alone), then show that step."""
+    record = request.session.pop(UNDO_KEY, None)
+    if not record:
+        messages.info(request, "There is nothing to undo.")
+        return redirect("matching:values")
+    page = _load(request.user)
+    by_pk = {str(statement.pk): statement for statement in page.statements}
+    changes = [
+        (by_pk[pk], AnswerValues(*values) if values else None)
+        for pk, values in record.get("previous", {}).items()
+        if pk in by_pk
+    ]
+    try:
+        answers_save(member=request.user, changes=changes)
+    except ValidationError:
+        messages.error(request, "We couldn’t undo that save. Your answers are as shown.")
+        return redirect(_url(step=record.get("step", "")))
+    return redirect(_url(step=record.get("step", ""), undone=record.get("step", "")))
 
 
 @member_required
@@ -173,6 +328,7 @@ def stop(request: HttpRequest) -> HttpResponse:
     """Withdraw consent: GET asks to confirm, POST deletes every answer with the
     consent."""
     if request.method == "POST":
+        request.session.pop(UNDO_KEY, None)
         deleted = values_consent_withdraw(member=request.user)
         messages.success(
             request,
@@ -184,123 +340,3 @@ def stop(request: HttpRequest) -> HttpResponse:
         return redirect("matching:values")
     answered = values_progress(member=request.user)
     return render(request, "matching/values_stop.html", {"progress": answered})
-
-
-def _statement_from(raw: str | None) -> tuple[Statement | None, bool]:
-    """The posted statement and whether it belongs to the current questionnaire, in one
-    query; (None, False) for anything that is not a statement's id."""
-    if not raw or not re.fullmatch(r"[0-9]{1,9}", raw):
-        return None, False
-    statement = (
-        Statement.objects.filter(pk=int(raw))
-        .annotate(
-            is_current=ExpressionWrapper(
-                Q(questionnaire_id=current_questionnaire_id()), output_field=BooleanField()
-            )
-        )
-        .first()
-    )
-    if statement is None:
-        return None, False
-    return statement, statement.is_current
-
-
-def _post(request: HttpRequest) -> HttpResponse:
-    """Save or clear one statement's answer; see the module docstring for the replies."""
-    member = request.user
-    statement, is_current = _statement_from(request.POST.get("statement"))
-    if statement is None:
-        if request.htmx:
-            return _alert(request, message=UNKNOWN_STATEMENT)
-        return _full_page_with(request, alert=UNKNOWN_STATEMENT)
-
-    action = request.POST.get("action", "save")
-    form = AnswerForm(request.POST, statement=statement)
-    if not is_current:
-        # Typically a page left open across a new questionnaire version. Keep what was
-        # chosen on screen, say why it was not saved.
-        form.is_valid()
-        return _problem(request, Item(statement, form, None, error=OLD_VERSION_MESSAGE))
-
-    if action == "clear":
-        try:
-            answer_clear(member=member, statement=statement)
-        except ValidationError:  # a new version arrived between our check and the clear
-            return _problem(request, Item(statement, form, None, error=OLD_VERSION_MESSAGE))
-        return _done(request, statement, answer=None, note="cleared")
-
-    if form.is_valid():
-        try:
-            answer = answer_save(
-                member=member,
-                statement=statement,
-                choice=form.cleaned_data["choice"],
-                accepted=form.accepted_mask,
-                importance=form.cleaned_data["importance"],
-                dealbreaker=form.cleaned_data["dealbreaker"],
-            )
-        except ValidationError as error:
-            if getattr(error, "code", None) == "no_consent":
-                return _no_consent(request)
-            # The form checks everything the model does; this is the belt to its braces
-            # (and a version that changed between the two checks).
-            _add_model_errors(form, error)
-        else:
-            return _done(request, statement, answer=answer, note="saved")
-    existing = Answer.objects.filter(member=member, statement=statement).first()
-    return _problem(request, Item(statement, form, existing))
-
-
-def _no_consent(request: HttpRequest) -> HttpResponse:
-    """A save from a page opened before consent was withdrawn (in another tab): nothing
-    is saved. With htmx the choices stay on screen and the page says why; without, the
-    page comes back asking for consent."""
-    if request.htmx:
-        return _alert(request, message=CONSENT_MESSAGE)
-    messages.error(request, CONSENT_MESSAGE)
-    return redirect("matching:values")
-
-
-def _add_model_errors(form: AnswerForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, texts in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, texts)
-
-
-def _done(request: HttpRequest, statement: Statement, *, answer, note: str) -> HttpResponse:
-    if not request.htmx:
-        url = reverse("matching:values")
-        return redirect(f"{url}?{note}={statement.key}#s-{statement.key}")
-    item = Item(
-        statement=statement,
-        form=AnswerForm(statement=statement, answer=answer),
-        answer=answer,
-        note=note,
-    )
-    return _fragment(request, item, values_progress(member=request.user))
-
-
-def _problem(request: HttpRequest, item: Item) -> HttpResponse:
-    """Not saved: the statement as posted, with its messages."""
-    if not request.htmx:
-        return _full_page_with(request, replace=item)
-    return _fragment(request, item, values_progress(member=request.user))
-
-
-def _full_page_with(request: HttpRequest, *, replace: Item | None = None, alert: str = ""):
-    statements = current_statements()
-    answers = answers_by_statement(member=request.user, statements=statements)
-    if replace is not None and replace.error == OLD_VERSION_MESSAGE:
-        # The old statement is not on the current page: say so at the top instead.
-        return _page(request, statements, answers, alert=OLD_VERSION_MESSAGE)
-    return _page(request, statements, answers, replace=replace, alert=alert)
-
-
-def _fragment(request: HttpRequest, item: Item, progress: Progress) -> HttpResponse:
-    return render(
-        request,
-        f"{TEMPLATE}#statement_response",
-        {"item": item, "progress": progress, "oob": True},
-    )

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django import forms
 
-from hive.widgets import QuickCheckboxSelectMultiple
+from hive.timezones import TimeZoneField
+from hive.widgets import QuickCheckboxSelectMultiple, QuickRadioSelect
 from members import markdown, photos
 from members.models import US_JURISDICTIONS, Connection, ConnectionTag, FollowUp, Profile, Term
 from members.privacy import TERM_KIND_FIELDS
+
+SEARCHABLE_FROM = 12  # options; a shorter list is read at a glance
+
+
+class Pick(NamedTuple):
+    """A long vocabulary on the profile editor: its field and the labels chosen."""
+
+    field: forms.BoundField
+    chosen: list[str]
+    searchable: bool  # long enough to want a filter box
 
 
 class ProfileForm(forms.ModelForm):
@@ -16,7 +29,12 @@ class ProfileForm(forms.ModelForm):
     own: a file cannot be kept across a re-shown form the way typed text is).
 
     The place arrives as five hidden fields filled by the server from the offline place
-    list (see `ProfileForm.choose_place`), never typed by hand.
+    list (see `ProfileForm.choose_place`), never typed by hand. The time zone is the
+    member's own (User.timezone), shown beside the place it usually follows.
+
+    The page lays the fields out in SECTIONS. Short optional choices are radio buttons,
+    each with a first option that says what leaving it empty means (never Django's
+    "---------"); long vocabularies are checkbox lists a script makes searchable.
     """
 
     handle = forms.CharField(
@@ -30,6 +48,20 @@ class ProfileForm(forms.ModelForm):
         widget=QuickCheckboxSelectMultiple,
         help_text="Where you are licensed to see clients by video or phone.",
     )
+
+    # Not required: a post without it (an older page) leaves the member's zone alone.
+    timezone = TimeZoneField(
+        required=False,
+        help_text="Every time in Hive (events, sessions, emails) is shown in this zone.",
+    )
+
+    # What leaving each optional choice empty means, as its first option.
+    EMPTY_CHOICES = {
+        "credential_tier": "Not stated",
+        "career_stage": "Not stated",
+        "accepting_referrals": "Not stated",
+        "office_space": "Neither",
+    }
 
     class Meta:
         model = Profile
@@ -51,7 +83,12 @@ class ProfileForm(forms.ModelForm):
             "latitude",
             "longitude",
         ]
-        labels = {"bio": "About me", "credential_tier": "Credential tier"}
+        labels = {
+            "bio": "About me",
+            "credential_tier": "Credential tier",
+            "credentials": "Letters after your name",
+            "accepting_referrals": "Referrals",
+        }
         help_texts = {"bio": markdown.HELP_TEXT}
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 8}),
@@ -67,9 +104,22 @@ class ProfileForm(forms.ModelForm):
         field: kind for kind, field in TERM_KIND_FIELDS.items()
     }  # field name -> Term.Kind
 
-    def __init__(self, *args, **kwargs):
+    TERM_LABELS = {
+        "specialties": "Specialties",
+        "modalities": "Modalities",
+        "populations": "Populations served",
+        "languages": "Languages",
+        "looking_for": "What you're looking for",
+    }
+
+    def __init__(self, *args, zone: str = "UTC", zone_fallback: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handle"].initial = self.instance.handle
+        self.fields["timezone"].prepare(zone, fallback=zone_fallback)
+        for name, empty in self.EMPTY_CHOICES.items():
+            field = self.fields[name]
+            field.choices = [("", empty), *(c for c in field.choices if c[0] != "")]
+            field.widget = QuickRadioSelect(choices=field.choices)
         chosen = (
             set(self.instance.terms.values_list("pk", flat=True)) if self.instance.pk else set()
         )
@@ -79,7 +129,7 @@ class ProfileForm(forms.ModelForm):
         for field, kind in self.TERM_FIELDS.items():
             terms = terms_by_kind.get(kind, [])
             self.fields[field] = forms.TypedMultipleChoiceField(
-                label=Term.Kind(kind).label if kind != Term.Kind.LOOKING_FOR else "Looking for",
+                label=self.TERM_LABELS[field],
                 choices=[(term.pk, term.label) for term in terms],
                 coerce=int,
                 required=False,
@@ -87,10 +137,72 @@ class ProfileForm(forms.ModelForm):
                 initial=[term.pk for term in terms if term.pk in chosen],
             )
         self.fields["profession"].queryset = Term.objects.filter(kind=Term.Kind.PROFESSION)
-        self.fields["profession"].empty_label = "—"
+        self.fields["profession"].empty_label = "Choose your profession"
 
     def term_fields(self):
         return [self[field] for field in self.TERM_FIELDS]
+
+    def picks(self) -> list[Pick]:
+        """The long vocabularies (terms, then telehealth jurisdictions), each with what is
+        chosen now (as typed when the form comes back, else as saved)."""
+        picks = []
+        for name in [*self.TERM_FIELDS, "telehealth_jurisdictions"]:
+            bound = self[name]
+            chosen = {str(value) for value in (bound.value() or [])}
+            labels = [label for value, label in bound.field.choices if str(value) in chosen]
+            picks.append(Pick(bound, labels, len(bound.field.choices) > SEARCHABLE_FROM))
+        return picks
+
+    # The page's sections: (id, title, what it holds, its fields). A section holding a
+    # field with an error opens when the form comes back.
+    SECTIONS = [
+        (
+            "about",
+            "About you",
+            "Name, address, pronouns, headline and bio",
+            ["display_name", "handle", "pronouns", "headline", "bio"],
+        ),
+        (
+            "credentials",
+            "Credentials",
+            "Profession, tier, letters and career stage",
+            ["profession", "credential_tier", "credentials", "career_stage"],
+        ),
+        (
+            "practice",
+            "Practice",
+            "Referrals, office space, specialties, modalities, "
+            "populations, languages and what you're looking for",
+            ["accepting_referrals", "office_space", *TERM_FIELDS],
+        ),
+        (
+            "location",
+            "Location and time zone",
+            "City, telehealth jurisdictions and time zone",
+            [
+                "city",
+                "region",
+                "country",
+                "latitude",
+                "longitude",
+                "telehealth_jurisdictions",
+                "timezone",
+            ],
+        ),
+    ]
+
+    def sections_with_changes(self) -> set[str]:
+        """Sections holding something typed and not saved yet (a form shown again)."""
+        if not self.is_bound:
+            return set()
+        changed = set(self.changed_data)
+        return {key for key, _, _, names in self.SECTIONS if changed & set(names)}
+
+    def sections_with_errors(self) -> set[str]:
+        if not self.is_bound or not self.errors:
+            return set()
+        wrong = set(self.errors)
+        return {key for key, _, _, names in self.SECTIONS if wrong & set(names)}
 
     def chosen_term_ids(self) -> set[int]:
         return {pk for field in self.TERM_FIELDS for pk in self.cleaned_data.get(field, [])}

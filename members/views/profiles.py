@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hive.access import member_required
 from hive.http import local_next
+from hive.timezones import UTC
 from members import services
 from members.access import ProfileAccess, ProfileMoved, access_profile
 from members.forms.profiles import ConnectForm, PrivacyForm, ProfileForm
 from members.models import Block, Connection, DualRelationship, Profile
-from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places
+from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places, zone_of
 from members.privacy import groups_seen_by_another, profile_display
 from members.ratelimit import browsing_limit
 from members.services import NotAllowed
@@ -221,50 +222,82 @@ def _with_place(data, geonameid: str):
     return data, place
 
 
+SECTION_KEYS = [key for key, *_ in ProfileForm.SECTIONS]
+
+
 @member_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    """Edit my profile. Choosing a place (a submit button named `place`) or searching for
-    one re-shows the form with everything typed kept; "Save" saves."""
+    """Edit my profile, in sections that open and close (<details>). Choosing a place (a
+    submit button named `place`) or searching for one re-shows the form with everything
+    typed kept and the location open; each section's "Save and continue" saves it all
+    and opens the next section (`?section=`, which links may use too)."""
     profile = _own_profile(request)
     query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
     context: dict = {"query": query, "places": [], "searched": False}
+    open_section = request.GET.get("section", "")
+    # The zone the picker offers when the member never chose one: their city's.
+    fallback = zone_of(city=profile.city, region=profile.region, country=profile.country)
+    zone = {"zone": request.user.timezone, "zone_fallback": fallback}
     if request.method == "GET":
-        form = ProfileForm(instance=profile)
+        form = ProfileForm(instance=profile, **zone)
     elif "place" in request.POST or "find_place" in request.POST:
         data, place = _with_place(request.POST, request.POST.get("place", ""))
-        form = ProfileForm(data, instance=profile)
+        open_section = "location"
         if place is not None:
             context["chosen"] = place
+            if place.timezone and request.user.timezone == UTC:
+                # A zone never chosen follows the city just chosen (the picker shows it).
+                data["timezone"] = place.timezone
         else:
             context.update(
                 places=search_places(query),
                 searched=True,
                 too_short=len(normalise(query)) < MIN_QUERY_LENGTH,
             )
+        form = ProfileForm(data, instance=profile, **zone)
     elif "clear_place" in request.POST:
         data = request.POST.copy()
         for name in ("city", "region", "country", "latitude", "longitude"):
             data[name] = ""
-        form = ProfileForm(data, instance=profile)
+        form = ProfileForm(data, instance=profile, **zone)
+        open_section = "location"
     else:
-        form = ProfileForm(request.POST, instance=profile)
-        if form.is_valid() and _save_profile(form):
+        form = ProfileForm(request.POST, instance=profile, **zone)
+        if form.is_valid() and _save_profile(form, request.user):
             messages.success(request, "Your profile is saved.")
-            return redirect("members:profile_edit")
-    context["form"] = form
+            return redirect(_after_save(request.POST.get("save", "")))
+    # Open: what needs a fix, what holds unsaved typing (so it is seen to be kept), and the
+    # section asked for (the location after a place search), else the first.
+    opened = form.sections_with_errors() | form.sections_with_changes()
+    if open_section in SECTION_KEYS:
+        opened.add(open_section)
+    elif not opened:
+        opened.add("about")
+    context.update(form=form, open_sections=opened)
     return render(request, "members/profile_edit.html", context)
 
 
-def _save_profile(form: ProfileForm) -> bool:
+def _after_save(pressed: str) -> str:
+    """Back to the editor with the section after the one whose button was pressed open
+    (the last one stays open), so a first fill goes on section by section."""
+    url = reverse("members:profile_edit")
+    if pressed not in SECTION_KEYS:
+        return url
+    following = SECTION_KEYS[min(SECTION_KEYS.index(pressed) + 1, len(SECTION_KEYS) - 1)]
+    return f"{url}?section={following}#section-{following}"
+
+
+def _save_profile(form: ProfileForm, user) -> bool:
     """Save the form; the handle through profile_change_handle (its errors go on the
     field, and nothing is saved)."""
     try:
-        services.profile_update(
+        services.profile_save(
             profile=form.save(commit=False),
             new_handle=form.cleaned_data["handle"],
             fields=ProfileForm.Meta.fields,
             term_ids=form.chosen_term_ids(),
+            timezone_name=form.cleaned_data["timezone"] or None,
         )
     except ValidationError as error:
         if hasattr(error, "error_dict"):

@@ -13,6 +13,10 @@
  *     whose zone was never chosen) selects it.
  *   - Directory filters: <details data-filter-panel> opens on a wide screen; its
  *     [data-show-results] button folds it on a phone and focuses the new results.
+ *   - Searchable lists: <fieldset data-pick> (long checkbox lists) gets a filter box and
+ *     removable chips for what is ticked.
+ *   - Unsaved choices: a form with data-unsaved-warning asks before the page is left
+ *     while it holds changes not saved (the values questionnaire's steps).
  *   - Autosave failures: a form with data-autosave-status="<id>" (the application)
  *     saves itself with htmx. If a save cannot reach the server or gets an error page,
  *     htmx swaps nothing; we put the region's data-error-text in the live region
@@ -224,8 +228,189 @@
     }
   }
 
+  // Long vocabularies on the profile editor: <fieldset data-pick> holds a scrolling list
+  // of real checkboxes (what the form submits). Here it gains a filter box that hides the
+  // options that do not match, and the chosen ones as chips, each a button that unticks
+  // its box. Without this script the list works as it is.
+  function fold(text) {
+    var plain = String(text).toLowerCase();
+    return plain.normalize ? plain.normalize("NFD").replace(/[\u0300-\u036f]/g, "") : plain;
+  }
+
+  function pickOptions(pick) {
+    var rows = [];
+    var boxes = pick.querySelectorAll(".pick-list input[type=checkbox]");
+    for (var i = 0; i < boxes.length; i += 1) {
+      var label = boxes[i].closest("label");
+      rows.push({
+        box: boxes[i],
+        row: label ? label.parentNode : boxes[i],
+        text: label ? label.textContent.trim() : boxes[i].value
+      });
+    }
+    return rows;
+  }
+
+  function renderChips(pick) {
+    var chosen = pick.querySelector("[data-pick-chosen]");
+    if (!chosen) {
+      return;
+    }
+    var nodes = [];
+    pickOptions(pick).forEach(function (option) {
+      if (!option.box.checked) {
+        return;
+      }
+      var chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "chip";
+      chip.setAttribute("data-pick-remove", option.box.id);
+      var text = document.createElement("span");
+      text.textContent = option.text;
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = "Remove ";
+      var cross = document.createElement("span");
+      cross.setAttribute("aria-hidden", "true");
+      cross.className = "chip-remove";
+      cross.textContent = "×";
+      chip.appendChild(hidden);
+      chip.appendChild(text);
+      chip.appendChild(cross);
+      nodes.push(chip);
+    });
+    if (!nodes.length) {
+      var none = document.createElement("span");
+      none.className = "muted";
+      none.textContent = chosen.getAttribute("data-none-text") || "None chosen yet.";
+      nodes.push(none);
+    }
+    chosen.replaceChildren.apply(chosen, nodes);
+  }
+
+  function filterPick(pick, query) {
+    var wanted = fold(query.trim());
+    var shown = 0;
+    pickOptions(pick).forEach(function (option) {
+      var match = !wanted || fold(option.text).indexOf(wanted) !== -1;
+      option.row.hidden = !match;
+      shown += match ? 1 : 0;
+    });
+    var none = pick.querySelector("[data-pick-none]");
+    if (none) {
+      none.hidden = shown > 0;
+    }
+  }
+
+  function enhancePicks(root) {
+    var picks = root.querySelectorAll("[data-pick]");
+    for (var i = 0; i < picks.length; i += 1) {
+      var pick = picks[i];
+      if (pick.hasAttribute("data-pick-ready")) {
+        continue;
+      }
+      pick.setAttribute("data-pick-ready", "");
+      var search = pick.querySelector("[data-pick-search]");
+      if (search) {
+        search.hidden = false;
+      }
+      renderChips(pick);
+    }
+  }
+
+  function onPickInput(event) {
+    var target = event.target;
+    if (!target || !target.closest) {
+      return;
+    }
+    var pick = target.closest("[data-pick]");
+    if (!pick) {
+      return;
+    }
+    if (target.matches("[data-pick-search] input")) {
+      filterPick(pick, target.value);
+    } else if (target.type === "checkbox") {
+      renderChips(pick);
+    }
+  }
+
+  function onPickKeydown(event) {
+    // Enter in a filter box would submit the whole profile form: keep it in the list.
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-pick-search] input")) {
+      event.preventDefault();
+    }
+  }
+
+  function onPickRemove(event) {
+    var chip = event.target.closest ? event.target.closest("[data-pick-remove]") : null;
+    if (!chip) {
+      return;
+    }
+    var pick = chip.closest("[data-pick]");
+    var box = document.getElementById(chip.getAttribute("data-pick-remove"));
+    if (!box || !pick) {
+      return;
+    }
+    box.checked = false;
+    renderChips(pick);
+    // The chip is gone: keep focus in the group, on the next chip or the filter box.
+    var next = pick.querySelector("[data-pick-remove]") || pick.querySelector("[data-pick-search] input");
+    if (next) {
+      next.focus();
+    }
+  }
+
+  // A link to a <details> (the profile editor's list of sections) opens it too.
+  function onOpenDetailsLink(event) {
+    var link = event.target.closest ? event.target.closest("a[data-open-details]") : null;
+    if (!link) {
+      return;
+    }
+    var target = document.getElementById((link.getAttribute("href") || "").slice(1));
+    if (target && target.tagName === "DETAILS") {
+      target.open = true;
+    }
+  }
+
+  // A form marked data-unsaved-warning="<question>" (a step of the values questionnaire,
+  // saved only when its button is pressed) asks before the page is left with choices
+  // made and not saved. Submitting the form itself never asks.
+  var unsavedForm = null;
+
+  function onFormEdited(event) {
+    var form = event.target && event.target.form;
+    if (form && form.hasAttribute && form.hasAttribute("data-unsaved-warning")) {
+      unsavedForm = form;
+    }
+  }
+
+  function onFormSubmitted(event) {
+    if (event.target === unsavedForm) {
+      unsavedForm = null;
+    }
+  }
+
+  function onBeforeUnload(event) {
+    if (!unsavedForm) {
+      return undefined;
+    }
+    var question = unsavedForm.getAttribute("data-unsaved-warning");
+    event.preventDefault();
+    event.returnValue = question;
+    return question;
+  }
+
   function init() {
     openFilterPanels();
+    document.addEventListener("change", onFormEdited);
+    document.addEventListener("submit", onFormSubmitted, true);
+    window.addEventListener("beforeunload", onBeforeUnload);
+    document.addEventListener("click", onOpenDetailsLink);
+    enhancePicks(document);
+    document.addEventListener("input", onPickInput);
+    document.addEventListener("change", onPickInput);
+    document.addEventListener("keydown", onPickKeydown);
+    document.addEventListener("click", onPickRemove);
     document.addEventListener("click", onShowResults);
     document.addEventListener("htmx:afterSettle", onResultsSwapped);
     document.addEventListener("click", onMenuClick);

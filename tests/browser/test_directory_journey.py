@@ -212,6 +212,8 @@ def test_member_edits_profile_hides_bio_searches_directory_and_blocks(
     expect(page.get_by_role("heading", name="My profile", level=1)).to_be_visible()
     page.get_by_role("textbox", name="Headline").fill(NEW_HEADLINE)
     page.get_by_role("textbox", name="About me").fill(f"{BIO_OPENING}\n\n{BIO_DETAIL}")
+    # The editor is in sections: "About you" is open, the location is one click away.
+    page.locator("summary", has_text="Location and time zone").click()
     expect(page.get_by_text("No city chosen.")).to_be_visible()
     page.get_by_role("searchbox", name="Find your city").fill("Oaklan")
     suggestion = page.get_by_role("button", name="Oakland, California, US", exact=True)

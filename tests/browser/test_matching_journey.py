@@ -8,14 +8,15 @@ Dana, who disagrees with the one thing Avery will not compromise on.
   1. Before answering anything, /matches/ invites Avery to answer the values
      questions; the three colleagues are suggested on their profiles alone.
   2. From that invitation Avery reaches /me/values/, reads how answers are used and
-     agrees, then answers two statements, one as a dealbreaker. Every change saves in
-     place (no page load) and the progress follows; a reload shows the saved choices.
+     agrees, then answers two statements of the first step, one as a dealbreaker.
+     Nothing is saved on a tap (leaving asks first); "Save and continue" saves the step,
+     opens the next and says what was saved; a reload shows the saved choices.
   3. Back on /matches/: Dana is gone (Avery's dealbreaker), Blake comes first, and his
      reason names the priorities they share, in plain words and without anyone's
      answers.
   4. Avery dismisses Casey ("never"): the card turns into a confirmation in place.
      Casey does not come back: not on a reload, not in another tab, not after a visit
-     to the questionnaire and a new answer.
+     to the questionnaire and a new answer. Undoing that answer puts it back.
 
 No console error on any page.
 """
@@ -29,7 +30,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from matching import engine
-from matching.models import Dismissal
+from matching.models import Answer, Dismissal
 from matching.questionnaire import DATA
 from tests.browser.test_directory_journey import expect_message, log_in, main_menu
 from tests.matching.people import person
@@ -69,19 +70,23 @@ def colleague(name: str, answers: dict):
     )
 
 
+def texts_step_title(number: int) -> str:
+    """The title of step `number` as the steps list shows it."""
+    data = json.loads(DATA.read_text(encoding="utf-8"))
+    return data["steps"][number - 1]["title"]
+
+
+def steps_list(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Steps of the questionnaire")
+
+
 def statement_block(page: Page, key: str) -> Locator:
     return page.locator(f"#s-{key}")
 
 
-def saving(page: Page):
-    """Wait for the autosave that the action inside the block triggers."""
-    return page.expect_response(
-        lambda response: (
-            response.url.endswith("/me/values/")
-            and response.request.method == "POST"
-            and response.request.headers.get("hx-request") == "true"
-        )
-    )
+def save_step(page: Page, button: str = "Save and continue") -> None:
+    page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_load_state("load")
 
 
 MINE, ACCEPTED, IMPORTANCE = "My answer", "Answers I accept from a colleague", "How much it matters"
@@ -139,42 +144,47 @@ def test_member_answers_values_sees_reasons_and_dismisses_for_good(
     expect(page.locator("#s-" + LGBTQ)).to_have_count(0)
     page.get_by_role("button", name="I agree: use my answers for matching").click()
     expect_message(page, "Your answers will be used only to suggest colleagues")
-    page.evaluate("window.journeyDocument = true")
     progress = page.locator("#values-progress")
     expect(progress).to_contain_text("0 of 19 answered")
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
 
     lgbtq = statement_block(page, LGBTQ)
     options = texts[LGBTQ]["options"]
-    with saving(page):
-        option(lgbtq, MINE, options[CENTRAL]).check()
-    expect(lgbtq.get_by_text("Saved.")).to_be_visible()
-    expect(progress).to_contain_text("1 of 19 answered")
-    with saving(page):
-        option(lgbtq, ACCEPTED, options[NO]).uncheck()
-    expect(option(lgbtq, ACCEPTED, options[NO])).not_to_be_checked()
-    with saving(page):
-        option(lgbtq, IMPORTANCE, "Very").check()
-    expect(option(lgbtq, IMPORTANCE, "Very")).to_be_checked()
-
+    option(lgbtq, MINE, options[CENTRAL]).check()
+    option(lgbtq, ACCEPTED, options[NO]).uncheck()
+    option(lgbtq, IMPORTANCE, "Very").check()
     conversion = statement_block(page, CONVERSION)
     options = texts[CONVERSION]["options"]
-    with saving(page):
-        option(conversion, MINE, options[STRONGLY_AGREE]).check()
-    expect(progress).to_contain_text("2 of 19 answered")
+    option(conversion, MINE, options[STRONGLY_AGREE]).check()
     for refused in (UNSURE, DISAGREE, STRONGLY_DISAGREE):
-        with saving(page):
-            option(conversion, ACCEPTED, options[refused]).uncheck()
-        expect(option(conversion, ACCEPTED, options[refused])).not_to_be_checked()
-    with saving(page):
-        option(conversion, IMPORTANCE, "Very").check()
-    expect(option(conversion, IMPORTANCE, "Very")).to_be_checked()
-    with saving(page):
-        conversion.get_by_label(re.compile(r"^Dealbreaker")).check()
-    expect(conversion.locator(".badge", has_text="Dealbreaker")).to_be_visible()
-    assert page.evaluate("window.journeyDocument === true"), "the page was reloaded"
+        option(conversion, ACCEPTED, options[refused]).uncheck()
+    option(conversion, IMPORTANCE, "Very").check()
+    conversion.get_by_label(re.compile(r"^Dealbreaker")).check()
+    # Taps change nothing yet: no request was made, nothing is saved.
+    expect(progress).to_contain_text("0 of 19 answered")
+    assert not Answer.objects.filter(member=avery).exists()
 
-    # A reload shows exactly what was saved.
-    page.reload()
+    # Leaving with choices not saved asks first (here: stay).
+    questions = []
+
+    def stay(dialog) -> None:
+        questions.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    steps_list(page).get_by_role("link", name=texts_step_title(2)).click()
+    expect(option(conversion, MINE, options[STRONGLY_AGREE])).to_be_checked()
+    assert questions == ["beforeunload"]
+
+    save_step(page)
+    expect(page.get_by_text("Step 2 of 4")).to_be_visible()
+    note = page.get_by_role("status").filter(has_text="Saved.")
+    expect(note).to_contain_text("Your 2 changes in “Affirming care” are saved.")
+    expect(note.get_by_role("button", name=re.compile("^Undo"))).to_be_visible()
+    expect(page.locator("#values-progress")).to_contain_text("2 of 19 answered")
+
+    # The first step shows exactly what was saved.
+    steps_list(page).get_by_role("link", name=re.compile("Affirming care")).click()
     lgbtq, conversion = statement_block(page, LGBTQ), statement_block(page, CONVERSION)
     expect(page.locator("#values-progress")).to_contain_text("2 of 19 answered")
     options = texts[CONVERSION]["options"]
@@ -228,14 +238,25 @@ def test_member_answers_values_sees_reasons_and_dismisses_for_good(
     expect(page.locator("#matches")).not_to_contain_text("Casey Lindqvist")
 
     # A new answer reranks everyone, and still leaves Casey out.
-    page.goto("/me/values/")
+    page.goto("/me/values/?step=with-clients")
     harm = texts["harm-reduction"]
     block = statement_block(page, "harm-reduction")
-    with saving(page):
-        option(block, MINE, harm["options"][0]).check()
+    option(block, MINE, harm["options"][0]).check()
+    save_step(page)
     expect(page.locator("#values-progress")).to_contain_text("3 of 19 answered")
     page.goto("/matches/?purpose=peer_consultation")
     expect(card_names(page)).to_have_text(["Blake Moreno"])
     expect(cards(page)).to_have_count(1)
+
+    # Changed her mind: Undo puts the answer back as it was (unanswered).
+    page.goto("/me/values/?step=ways-of-working&saved=with-clients")
+    page.get_by_role("status").get_by_role("button", name=re.compile("^Undo")).click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Your answers in “With your clients” are back as they were."
+    )
+    expect(page.locator("#values-progress")).to_contain_text("2 of 19 answered")
+    expect(
+        option(statement_block(page, "harm-reduction"), MINE, harm["options"][0])
+    ).not_to_be_checked()
 
     assert console_errors == [], "\n".join(console_errors)

@@ -94,6 +94,12 @@ def test_changing_options_within_a_version_is_refused(tmp_path):
         lambda d: d["statements"][0].update(options=["a", "b", "c", "d", "e", "f"]),
         lambda d: d["statements"][0].update(options=["Same", "Same"]),
         lambda d: d["statements"][0].update(topic=""),
+        # The steps (screens of /me/values/) name each statement once, and only those.
+        lambda d: d["steps"][0]["statements"].append("no-such-statement"),
+        lambda d: d["steps"][1]["statements"].append(d["steps"][0]["statements"][0]),
+        lambda d: d["steps"][1].update(key=d["steps"][0]["key"]),
+        lambda d: d["steps"][0].update(title=""),
+        lambda d: d["steps"][0].update(statements=[]),
     ],
 )
 def test_a_malformed_file_is_rejected(tmp_path, breakage):
