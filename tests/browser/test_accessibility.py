@@ -68,6 +68,12 @@ def community(transactional_db):
     requester = person("Dana Lee", place="oakland")
     member_services.connection_request(sender=requester, recipient=member, note="Coffee soon?")
     NotificationFactory(recipient=member)
+    # A coffee date waiting for the member's answer, so /coffee/ shows a date's card.
+    from tests.coffee.factories import make_date, opt_in
+
+    opt_in(member)
+    opt_in(colleague)
+    make_date(member, colleague)
     submitted = ApplicationFactory()
     states = {
         status: ApplicationFactory(status=status).user
@@ -146,6 +152,7 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/me/values/stop/",
             "/matches/",
             "/matches/?purpose=coffee",
+            "/coffee/",
             "/notifications/",
             "/me/notifications/",
             "/me/data/",
@@ -160,6 +167,7 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/review/",
             f"/review/{community['application'].pk}/",
             "/review/audit/",
+            "/review/coffee/",
         ],
         **{user.email: ["/apply/"] for user in community["states"].values()},
     }
@@ -186,4 +194,13 @@ def test_forms_showing_errors_pass_axe(browser, live_server, community):
     page.get_by_role("button", name=re.compile("^Submit")).click()
     page.wait_for_load_state("networkidle")
     problems += [f"application with errors: {line}" for line in violations(page)]
+
+    page.context.clear_cookies()
+    sign_in(page, community["member"].email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/coffee/")
+    page.get_by_label("Snooze until").fill("2001-01-01")
+    page.get_by_role("button", name="Save coffee settings").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    problems += [f"coffee settings with errors: {line}" for line in violations(page)]
     assert problems == []
