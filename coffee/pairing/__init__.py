@@ -27,7 +27,9 @@ answers or a shown place gets: load.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,7 +38,7 @@ from coffee.pairing import solve
 from coffee.pairing.community import Community, Pair, Seeker
 from coffee.pairing.scores import encode
 
-__all__ = ["Community", "Pair", "Seeker", "pair_community", "plan_round"]
+__all__ = ["Community", "Pair", "Plan", "Seeker", "pair_community", "plan", "plan_round"]
 
 
 def plan_round(
@@ -67,15 +69,55 @@ def pair_community(
 ) -> list[Pair]:
     """The pairs of a round for a community already in arrays (no database): what
     `plan_round` does once the seekers are loaded."""
+    return plan(comm, forbidden=forbidden, per_member=per_member).pairs
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A round's pairs, and what finding them took (for the benchmark)."""
+
+    pairs: list[Pair]
+    scored: int  # pairs scored
+    candidates: int  # candidate pairs the matching chose from
+    seconds: dict[str, float]  # CPU seconds per step
+
+
+def plan(
+    comm: Community,
+    *,
+    forbidden: Collection[tuple[int, int]] = (),
+    per_member: int = _candidates.PER_MEMBER,
+) -> Plan:
+    """`pair_community`, with figures."""
+    seconds: dict[str, float] = {}
+    started = time.process_time()
+
+    def step(name: str) -> None:
+        nonlocal started
+        now = time.process_time()
+        seconds[name] = now - started
+        started = now
+
     n = len(comm)
     if n < 2:
-        return []
-    enc = encode(comm.values)
+        return Plan([], 0, 0, seconds)
+    enc = encode(comm)
     rows_u, rows_v = _rows_of_pairs(comm.user_ids, forbidden)
     excluded = _candidates.Forbidden(n, rows_u, rows_v)
-    edges, _ = _candidates.candidates(comm, enc, excluded, per_member=per_member)
+    step("encode")
+    edges, scored = _candidates.candidates(comm, enc, excluded, per_member=per_member)
+    step("candidates")
     mate = solve.match(n, edges, comm.waited, comm.user_ids)
-    return pairs_from(comm, edges, mate)
+    step("matching")
+    if (mate < 0).any():
+        more = _candidates.bridges(enc, excluded, edges, mate, per_member=per_member)
+        edges = _candidates.merge(n, edges, more)
+        step("bridges")
+        mate = solve.improve(n, edges, comm.waited, mate)
+        step("improve")
+    pairs = pairs_from(comm, edges, mate)
+    step("pairs")
+    return Plan(pairs, scored, len(edges), seconds)
 
 
 def _rows_of_pairs(user_ids: np.ndarray, pairs: Collection[tuple[int, int]]):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coffee.pairing.community import Community
-from coffee.pairing.scores import Encoded, score_tile
+from coffee.pairing.scores import EXCLUDED, Encoded, final_scores, score_tile
 
 CELL_KM = 20.0
 IN_PERSON_POOL = 3072  # columns scored for one cube's seekers, nearest cubes first
@@ -43,6 +43,8 @@ BLOCK = 1024
 WINDOW = 1  # blocks after (and, by symmetry, before) each block
 ROWS_PER_TILE = 1024
 PER_MEMBER = 12
+EVICTEES = 3
+BRIDGE_WINDOW = 3
 STEPS_PER_SD = 2
 _EARTH_RADIUS_KM = 6371.0088
 
@@ -89,51 +91,48 @@ class Forbidden:
         score[owner[hit], columns[hit]] = value
 
 
-def _best(score: np.ndarray, k: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row index, column index) of each row's (axis=1) or column's (axis=0) `k`
-    highest scores that are allowed (> EXCLUDED's -1)."""
-    size = score.shape[axis]
-    if size > k:
-        top = np.argpartition(-score, k - 1, axis=axis)
-        top = top[:, :k] if axis == 1 else top[:k, :]
+def _best_of_rows(key: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's `k` highest keys that are allowed (> EXCLUDED)."""
+    if key.shape[1] > k:
+        cols = np.argpartition(-key, k - 1, axis=1)[:, :k]
     else:
-        shape = (score.shape[0], size) if axis == 1 else (size, score.shape[1])
-        line = np.arange(size)
-        top = np.broadcast_to(line[None, :] if axis == 1 else line[:, None], shape)
-    if axis == 1:
-        rows = np.broadcast_to(np.arange(score.shape[0])[:, None], top.shape)
-        cols = top
-    else:
-        rows = top
-        cols = np.broadcast_to(np.arange(score.shape[1])[None, :], top.shape)
-    keep = score[rows, cols] > -0.5
+        cols = np.broadcast_to(np.arange(key.shape[1]), key.shape)
+    rows = np.broadcast_to(np.arange(key.shape[0])[:, None], cols.shape)
+    keep = key[rows, cols] > -0.5
     return rows[keep], cols[keep]
 
 
 class Collector:
     """Scores tiles and keeps the best pairs of every row and column of each."""
 
-    def __init__(self, comm: Community, enc: Encoded, forbidden: Forbidden, per_member: int):
-        self.comm, self.enc, self.forbidden = comm, enc, forbidden
+    def __init__(self, enc: Encoded, forbidden: Forbidden, per_member: int):
+        self.enc, self.forbidden = enc, forbidden
+        self.n = enc.accepts.shape[0]
         self.k = per_member
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.pairs_scored = 0
 
-    def tile(self, rows_i: np.ndarray, rows_j: np.ndarray) -> None:
+    def tile(self, rows_i: np.ndarray, rows_j: np.ndarray, *, symmetric: bool = False) -> None:
+        """Score rows_i x rows_j and keep each row's and each column's best. With
+        `symmetric` (rows_j is rows_i) the columns are the rows again."""
         if not rows_i.size or not rows_j.size:
             return
-        result = score_tile(self.comm, self.enc, rows_i, rows_j)
-        score = result.score
-        self.pairs_scored += score.size
-        same = rows_i[:, None] == rows_j[None, :]
-        if same.any():
-            score[same] = -1.0
-        self.forbidden.mask(score, rows_i, rows_j, -1.0)
-        found = [_best(score, self.k, axis=1), _best(score, self.k, axis=0)]
-        a = np.concatenate([f[0] for f in found])
-        b = np.concatenate([f[1] for f in found])
+        tile = score_tile(self.enc, rows_i, rows_j)
+        key = tile.key
+        self.pairs_scored += key.size
+        if symmetric:
+            np.fill_diagonal(key, EXCLUDED)
+        else:
+            key[rows_i[:, None] == rows_j[None, :]] = EXCLUDED
+        self.forbidden.mask(key, rows_i, rows_j, EXCLUDED)
+        a, b = _best_of_rows(key, self.k)
+        if not symmetric:
+            bt, at = _best_of_rows(np.ascontiguousarray(key.T), self.k)
+            a, b = np.concatenate([a, at]), np.concatenate([b, bt])
         u, v = rows_i[a], rows_j[b]
-        self.parts.append((np.minimum(u, v), np.maximum(u, v), score[a, b], result.in_person[a, b]))
+        in_person = tile.in_person[a, b]
+        score = final_scores(self.enc, u, v, tile.values[a, b], in_person)
+        self.parts.append((np.minimum(u, v), np.maximum(u, v), score, in_person))
 
     def edges(self) -> Edges:
         """Every kept pair once, then only those among the best `per_member` of either
@@ -143,17 +142,19 @@ class Collector:
             return Edges(empty, empty, np.zeros(0, np.float32), np.zeros(0, bool))
         columns = zip(*self.parts, strict=True)
         u, v, score, in_person = (np.concatenate(column) for column in columns)
-        n = len(self.comm)
-        key = u * n + v
+        key = u * self.n + v
         key, first = np.unique(key, return_index=True)
         u, v, score, in_person = u[first], v[first], score[first], in_person[first]
-        keep = _top_per_node(u, score, key, self.k) | _top_per_node(v, score, key, self.k)
+        keep = _top_per_node(u, score, self.k) | _top_per_node(v, score, self.k)
         return Edges(u[keep], v[keep], score[keep], in_person[keep])
 
 
-def _top_per_node(node: np.ndarray, score: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the edges among the `k` best of `node` (ties by the pair key)."""
-    order = np.lexsort((key, -score, node))
+def _top_per_node(node: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the edges among the `k` best of `node`. One sort of one int64 key: the
+    node, then the score's bits inverted (non-negative float32s order as their bits);
+    equal scores keep the edges' order, which is the pair order."""
+    bits = score.astype(np.float32).view(np.uint32).astype(np.int64)
+    order = np.argsort(node * (1 << 32) + ((1 << 32) - 1 - bits), kind="stable")
     ranked = node[order]
     starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
     rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
@@ -169,9 +170,8 @@ def values_order(enc: Encoded, rows: np.ndarray, axes: int = 3) -> np.ndarray:
     """`rows` sorted so members of like outlook sit together (module docstring)."""
     if rows.size < 3 or not enc.chose.shape[1]:
         return rows
-    # What each answered, counted by how much it matters to them: (weight of the
-    # statement) on the chosen option's column, via the accepts matrix's own weights.
-    features = enc.chose[rows] * (enc.accepts[rows] > 0)
+    # What each answered, counted by how much it matters to them.
+    features = enc.chose[rows] * enc.weight[rows][:, enc.statement]
     centred = features - features.mean(axis=0)
     covariance = centred.T @ centred
     eigenvalues, eigenvectors = np.linalg.eigh(covariance.astype(np.float64))
@@ -189,14 +189,15 @@ def values_order(enc: Encoded, rows: np.ndarray, axes: int = 3) -> np.ndarray:
     return rows[np.lexsort(keys)]
 
 
-def virtual_tiles(comm: Community, enc: Encoded) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Blocks of like-minded seekers open to video, each against itself and the next
-    WINDOW blocks."""
+def virtual_tiles(comm: Community, enc: Encoded) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
+    """Blocks of like-minded seekers open to video, each against itself (symmetric)
+    and the next WINDOW blocks."""
     rows = values_order(enc, np.flatnonzero(comm.virtual))
     blocks = [rows[i : i + BLOCK] for i in range(0, rows.size, BLOCK)]
     for b, block in enumerate(blocks):
-        others = blocks[b : b + WINDOW + 1]
-        yield block, np.concatenate(others)
+        yield block, block, True
+        for other in blocks[b + 1 : b + WINDOW + 1]:
+            yield block, other, False
 
 
 def _cells(comm: Community, rows: np.ndarray) -> np.ndarray:
@@ -205,7 +206,7 @@ def _cells(comm: Community, rows: np.ndarray) -> np.ndarray:
     return np.floor(xyz * scale).astype(np.int64)
 
 
-def in_person_tiles(comm: Community) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def in_person_tiles(comm: Community) -> Iterator[tuple[np.ndarray, np.ndarray, bool]]:
     """Each cube's seekers open to in person against those of the cubes within reach,
     nearest first, up to IN_PERSON_POOL."""
     rows = np.flatnonzero(comm.in_person & comm.located & (comm.travel_km > 0))
@@ -227,7 +228,56 @@ def in_person_tiles(comm: Community) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         pool = np.concatenate([members[i] for i in near])[:IN_PERSON_POOL]
         mine = members[c]
         for start in range(0, mine.size, ROWS_PER_TILE):
-            yield mine[start : start + ROWS_PER_TILE], np.sort(pool)
+            yield mine[start : start + ROWS_PER_TILE], np.sort(pool), False
+
+
+def bridges(
+    enc: Encoded, forbidden: Forbidden, edges: Edges, mate: np.ndarray, *, per_member: int
+) -> Edges:
+    """More candidates where a first matching left members without a partner: every
+    pair among them and the partners of their EVICTEES best candidates, scored in full.
+
+    A member left over is typically one with few candidates (open only to meeting in
+    person, in a small town) whose candidates are all paired. Pairing them means
+    taking a candidate y from y's partner m, who must then find someone else; m's own
+    candidates are all paired too, so the path that would re-pair m rarely exists in
+    the candidate lists. It usually does among the other members left in the same
+    situation: m and another displaced partner m' (both open to video, say) may well be
+    a fine pair. Scoring all such pairs gives the matching's paths that bridge:
+    a -> y, m -> m', z -> b pairs two members who were left over."""
+    free = mate < 0
+    u = np.concatenate([edges.u, edges.v])
+    v = np.concatenate([edges.v, edges.u])
+    score = np.concatenate([edges.score, edges.score])
+    pick = free[u] & ~free[v]
+    u, v, score = u[pick], v[pick], score[pick]
+    order = np.lexsort((v, -score, u))
+    u, v = u[order], v[order]
+    starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+    rank = np.arange(u.size) - np.repeat(starts, np.diff(np.r_[starts, u.size]))
+    displaced = mate[v[rank < EVICTEES]]
+    with_candidates = np.zeros(free.size, bool)
+    with_candidates[edges.u] = with_candidates[edges.v] = True
+    rows = np.unique(np.concatenate([displaced, np.flatnonzero(free & with_candidates)]))
+    if rows.size > BLOCK * (BRIDGE_WINDOW + 1):  # many left over: like-minded blocks
+        rows = values_order(enc, rows)
+    collector = Collector(enc, forbidden, per_member)
+    blocks = [rows[i : i + BLOCK] for i in range(0, rows.size, BLOCK)]
+    for b, block in enumerate(blocks):
+        collector.tile(block, block, symmetric=True)
+        for other in blocks[b + 1 : b + BRIDGE_WINDOW + 1]:
+            collector.tile(block, other)
+    return collector.edges()
+
+
+def merge(n: int, first: Edges, second: Edges) -> Edges:
+    """Both sets of candidate pairs, each pair once, in (u, v) order."""
+    u, v, score, in_person = (
+        np.concatenate([getattr(first, name), getattr(second, name)])
+        for name in ("u", "v", "score", "in_person")
+    )
+    _, once = np.unique(u * n + v, return_index=True)
+    return Edges(u[once], v[once], score[once], in_person[once])
 
 
 def candidates(
@@ -235,9 +285,9 @@ def candidates(
 ) -> tuple[Edges, int]:
     """The candidate pairs (best `per_member` of each member) and how many pairs were
     scored to find them."""
-    collector = Collector(comm, enc, forbidden, per_member)
-    for rows_i, rows_j in in_person_tiles(comm):
-        collector.tile(rows_i, rows_j)
-    for rows_i, rows_j in virtual_tiles(comm, enc):
-        collector.tile(rows_i, rows_j)
+    collector = Collector(enc, forbidden, per_member)
+    for rows_i, rows_j, symmetric in in_person_tiles(comm):
+        collector.tile(rows_i, rows_j, symmetric=symmetric)
+    for rows_i, rows_j, symmetric in virtual_tiles(comm, enc):
+        collector.tile(rows_i, rows_j, symmetric=symmetric)
     return collector.edges(), collector.pairs_scored
