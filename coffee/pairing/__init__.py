@@ -38,6 +38,10 @@ from coffee.pairing import solve
 from coffee.pairing.community import Community, Pair, Seeker
 from coffee.pairing.scores import encode
 
+# Rounds of more candidates for the members left over (candidates.bridges), while they
+# pair more of them.
+BRIDGE_ROUNDS = 3
+
 __all__ = ["Community", "Pair", "Plan", "Seeker", "pair_community", "plan", "plan_round"]
 
 
@@ -95,7 +99,7 @@ def plan(
     def step(name: str) -> None:
         nonlocal started
         now = time.process_time()
-        seconds[name] = now - started
+        seconds[name] = seconds.get(name, 0.0) + now - started
         started = now
 
     n = len(comm)
@@ -109,12 +113,17 @@ def plan(
     step("candidates")
     mate = solve.match(n, edges, comm.waited, comm.user_ids)
     step("matching")
-    if (mate < 0).any():
+    for _ in range(BRIDGE_ROUNDS):
+        left = int((mate < 0).sum())
+        if not left:
+            break
         more = _candidates.bridges(enc, excluded, edges, mate, per_member=per_member)
         edges = _candidates.merge(n, edges, more)
         step("bridges")
         mate = solve.improve(n, edges, comm.waited, mate)
         step("improve")
+        if (mate < 0).sum() >= left:
+            break
     pairs = pairs_from(comm, edges, mate)
     step("pairs")
     return Plan(pairs, scored, len(edges), seconds)

@@ -44,6 +44,7 @@ WINDOW = 1  # blocks after (and, by symmetry, before) each block
 ROWS_PER_TILE = 1024
 PER_MEMBER = 12
 EVICTEES = 3
+LEFT_OVER_FACTOR = 4
 BRIDGE_WINDOW = 3
 STEPS_PER_SD = 2
 _EARTH_RADIUS_KM = 6371.0088
@@ -234,17 +235,19 @@ def in_person_tiles(comm: Community) -> Iterator[tuple[np.ndarray, np.ndarray, b
 def bridges(
     enc: Encoded, forbidden: Forbidden, edges: Edges, mate: np.ndarray, *, per_member: int
 ) -> Edges:
-    """More candidates where a first matching left members without a partner: every
-    pair among them and the partners of their EVICTEES best candidates, scored in full.
+    """More candidates where a first matching left members without a partner.
 
-    A member left over is typically one with few candidates (open only to meeting in
-    person, in a small town) whose candidates are all paired. Pairing them means
-    taking a candidate y from y's partner m, who must then find someone else; m's own
-    candidates are all paired too, so the path that would re-pair m rarely exists in
-    the candidate lists. It usually does among the other members left in the same
-    situation: m and another displaced partner m' (both open to video, say) may well be
-    a fine pair. Scoring all such pairs gives the matching's paths that bridge:
-    a -> y, m -> m', z -> b pairs two members who were left over."""
+    Who is left over after the first matching? Members whose candidates all found
+    someone they like more: those who score low with most (few answers shared, strict
+    dealbreakers) and those with few candidates (open only to meeting in person, in a
+    small town). Nobody keeps them among their own best, so no path in the candidate
+    lists leads from one to another, and the matching cannot pair them. Two more sets
+    of candidates, each member keeping their best `per_member`:
+    - every pair of members left over, keeping LEFT_OVER_FACTOR times as many each:
+      two of them are often a fine pair, and the best of each are wanted by many;
+    - every pair among them and the partners of their EVICTEES best candidates: taking a
+      candidate y from y's partner m leaves m to re-pair, usually with another such m'
+      (a -> y, m -> m', z -> b pairs two members who were left over)."""
     free = mate < 0
     u = np.concatenate([edges.u, edges.v])
     v = np.concatenate([edges.v, edges.u])
@@ -255,19 +258,24 @@ def bridges(
     u, v = u[order], v[order]
     starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
     rank = np.arange(u.size) - np.repeat(starts, np.diff(np.r_[starts, u.size]))
-    displaced = mate[v[rank < EVICTEES]]
-    with_candidates = np.zeros(free.size, bool)
-    with_candidates[edges.u] = with_candidates[edges.v] = True
-    rows = np.unique(np.concatenate([displaced, np.flatnonzero(free & with_candidates)]))
-    if rows.size > BLOCK * (BRIDGE_WINDOW + 1):  # many left over: like-minded blocks
-        rows = values_order(enc, rows)
+    left = np.flatnonzero(free)
+    among_left = Collector(enc, forbidden, per_member * LEFT_OVER_FACTOR)
+    _every_pair(among_left, enc, left)
     collector = Collector(enc, forbidden, per_member)
+    _every_pair(collector, enc, np.union1d(mate[v[rank < EVICTEES]], left))
+    return merge(free.size, among_left.edges(), collector.edges())
+
+
+def _every_pair(collector: Collector, enc: Encoded, rows: np.ndarray) -> None:
+    """Score every pair of `rows`; when there are many, the like-minded blocks of the
+    virtual route instead."""
+    if rows.size > BLOCK * (BRIDGE_WINDOW + 1):
+        rows = values_order(enc, rows)
     blocks = [rows[i : i + BLOCK] for i in range(0, rows.size, BLOCK)]
     for b, block in enumerate(blocks):
         collector.tile(block, block, symmetric=True)
         for other in blocks[b + 1 : b + BRIDGE_WINDOW + 1]:
             collector.tile(block, other)
-    return collector.edges()
 
 
 def merge(n: int, first: Edges, second: Edges) -> Edges:

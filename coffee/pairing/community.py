@@ -23,7 +23,7 @@ class Seeker:
     user_id: int
     in_person: bool  # open to meeting in person
     virtual: bool  # open to meeting by video
-    travel_km: float  # how far they will travel for in person (0 when not in person)
+    travel_km: float  # how far they will travel for in person (0: not in person)
     waited: bool = False  # left unpaired last round: goes first this round
 
 

@@ -149,25 +149,34 @@ class _Improver:
 
         def walk(x: int, gain: float, depth: int) -> None:
             nonlocal best_gain, best_path, budget
+            # Every neighbour as the path's end first (a free one ends it with one pair
+            # more), so a deep first branch cannot spend the budget before them.
             for i in range(ptr[x], ptr[x + 1]):
                 budget -= 1
-                if budget < 0:
-                    return
                 y, w_xy = nbr[i], wt[i]
                 if gain + w_xy <= best_gain:
-                    return  # best first: nobody further on can gain more
+                    break  # best first: nobody further on can gain more
                 if y in on_path:
                     continue
                 m = mates[y]
                 if m < 0:
                     best_gain, best_path = gain + w_xy, ([*path, y], [*taken, w_xy])
-                    continue
-                if m in on_path:
+                elif m not in on_path and gain + w_xy - weights[y] > best_gain:
+                    best_gain = gain + w_xy - weights[y]
+                    best_path = ([*path, y, m], [*taken, w_xy])
+            if depth >= DEPTH:
+                return
+            for i in range(ptr[x], ptr[x + 1]):
+                if budget < 0:
+                    return
+                y, w_xy = nbr[i], wt[i]
+                if gain + w_xy <= best_gain:
+                    return
+                m = mates[y]
+                if m < 0 or y in on_path or m in on_path:
                     continue
                 g = gain + w_xy - weights[y]
-                if g > best_gain:
-                    best_gain, best_path = g, ([*path, y, m], [*taken, w_xy])
-                if depth < DEPTH and g + top[m] > best_gain:
+                if g + top[m] > best_gain:
                     path.extend((y, m))
                     taken.append(w_xy)
                     on_path.update((y, m))
