@@ -129,15 +129,18 @@ def seed(context: DemoContext) -> None:
 
 
 def _outcomes(round_: Round, rng, *, still_open: bool) -> None:
-    """Believable answers for a round's dates, written on the rows (no notifications:
-    the demo does not email about its past)."""
+    """Believable answers for a round's dates, written on the rows in bulk (no
+    notifications: the demo does not email about its past)."""
     run = round_.run_at
-    for date in CoffeeDate.objects.filter(round=round_):
-        sides = list(Participant.objects.filter(date=date).order_by("pk"))
-        first, second = rng.sample(sides, k=2)
+    dates = {d.pk: d for d in CoffeeDate.objects.filter(round=round_).order_by("pk")}
+    sides: dict = {}
+    for side in Participant.objects.filter(round=round_, date__isnull=False).order_by("pk"):
+        sides.setdefault(side.date_id, []).append(side)
+    for pk, date in dates.items():
+        first, second = rng.sample(sides[pk], k=2)
         roll = rng.random()
         introduced = run + timedelta(hours=rng.randint(4, 20))
-        Participant.objects.filter(date=date).update(introduced_at=introduced)
+        first.introduced_at = second.introduced_at = introduced
         if still_open and roll < 0.35:
             continue  # both still to answer
         if still_open and roll < 0.55:
@@ -148,25 +151,37 @@ def _outcomes(round_: Round, rng, *, still_open: bool) -> None:
                 _answer(side, Response.ACCEPTED, run)
             date.status = Status.CONFIRMED
             date.confirmed_at = run + timedelta(hours=rng.randint(8, 40))
-            date.save(update_fields=["status", "confirmed_at"])
             if not still_open:
                 for side in (first, second):
                     _check_in(side, rng, run)
         elif roll < (1.0 if still_open else 0.8):
             _answer(first, Response.PASSED, run)
             date.status, date.closed_at = Status.PASSED, run + timedelta(hours=30)
-            date.save(update_fields=["status", "closed_at"])
         else:
             _answer(first, rng.choice((Response.ACCEPTED, Response.UNANSWERED)), run)
             _answer(second, Response.UNANSWERED, run)
             date.status, date.closed_at = Status.EXPIRED, round_.ends_at
-            date.save(update_fields=["status", "closed_at"])
+    CoffeeDate.objects.bulk_update(
+        list(dates.values()), ["status", "confirmed_at", "closed_at"], batch_size=1000
+    )
+    Participant.objects.bulk_update(
+        [side for pair in sides.values() for side in pair],
+        [
+            "introduced_at",
+            "response",
+            "responded_at",
+            "check_in_asked_at",
+            "met",
+            "met_at",
+            "rating",
+        ],
+        batch_size=1000,
+    )
 
 
 def _answer(side: Participant, response: str, run) -> None:
     side.response = response
     side.responded_at = None if response == Response.UNANSWERED else run + timedelta(hours=9)
-    side.save(update_fields=["response", "responded_at"])
 
 
 def _check_in(side: Participant, rng, run) -> None:
@@ -180,7 +195,6 @@ def _check_in(side: Participant, rng, run) -> None:
         side.met, side.met_at = Met.NO, run + timedelta(days=6)
     elif roll < 0.9:
         side.met, side.met_at = Met.NOT_YET, run + timedelta(days=6)
-    side.save(update_fields=["check_in_asked_at", "met", "met_at", "rating"])
 
 
 def _member_login(me: User, past: list[Round], rng) -> None:

@@ -133,7 +133,7 @@ class ApartForm(forms.Form):
     handle = forms.CharField(
         label="Their handle",
         max_length=60,
-        help_text="The last part of their profile's address: hive…/members/<handle>/.",
+        help_text="The part after /members/ in the address of their profile.",
     )
 
     def clean_handle(self) -> str:

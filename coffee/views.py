@@ -50,7 +50,7 @@ class DateCard:
     other: User
     reason: str
     times: list[tuple[datetime, datetime]]
-    connection: str  # "", "requested" or "connected"
+    connection: str  # "", "sent", "received" (a request either way) or "connected"
     follow_up: FollowUp | None
     current: bool
 
@@ -115,12 +115,17 @@ def date_cards(user: User, *, only: CoffeeDate | None = None) -> list[DateCard]:
         sides[(side.date_id, side.member_id)] = side
     others = {d.pk: (d.member_b if d.member_a_id == user.pk else d.member_a) for d in dates}
     other_ids = [o.pk for o in others.values()]
-    ties = dict(
-        Connection.objects.involving(user)
+    ties = {
+        other: (
+            "connected"
+            if status == Connection.Status.ACCEPTED
+            else ("sent" if requested_by == user.pk else "received")
+        )
+        for other, status, requested_by in Connection.objects.involving(user)
         .annotate(other=Case(When(user_a_id=user.pk, then=F("user_b_id")), default=F("user_a_id")))
         .filter(other__in=other_ids)
-        .values_list("other", "status")
-    )
+        .values_list("other", "status", "requested_by_id")
+    }
     follow_ups = {
         f.other_id: f for f in FollowUp.objects.pending().filter(owner=user, other_id__in=other_ids)
     }
@@ -130,7 +135,6 @@ def date_cards(user: User, *, only: CoffeeDate | None = None) -> list[DateCard]:
         if mine is None:  # their side was erased with them; nothing to show of it
             continue
         other = others[date.pk]
-        status = ties.get(other.pk, "")
         cards.append(
             DateCard(
                 date=date,
@@ -142,7 +146,7 @@ def date_cards(user: User, *, only: CoffeeDate | None = None) -> list[DateCard]:
                     (parse_datetime(start), parse_datetime(end))
                     for start, end in date.suggested_times
                 ],
-                connection="connected" if status == Connection.Status.ACCEPTED else status,
+                connection=ties.get(other.pk, ""),
                 follow_up=follow_ups.get(other.pk),
                 current=_is_current(date, mine, now),
             )
@@ -282,15 +286,15 @@ def apart_remove(request: HttpRequest, handle: str) -> HttpResponse:
 
 
 def _date_answer(request: HttpRequest, date_id, act, done: str) -> HttpResponse:
-    """Run one transition on one of my dates; the card (htmx) or the page comes back."""
+    """Run one transition on one of my dates; the card (htmx, with what happened said
+    in it) or the page (with a message) comes back."""
     access = access_date(request.user, date_id)
     try:
         act(access)
     except services.IllegalTransition as error:
-        messages.warning(request, str(error))
+        notice, level = str(error), messages.WARNING
     else:
-        if done:
-            messages.success(request, done)
+        notice, level = done, messages.SUCCESS
     if request.htmx:
         cards = date_cards(request.user, only=access.date)
         if cards:
@@ -299,10 +303,13 @@ def _date_answer(request: HttpRequest, date_id, act, done: str) -> HttpResponse:
                 "coffee/coffee.html#date",
                 {
                     "card": cards[0],
+                    "notice": notice,
                     "follow_up_weeks": FOLLOW_UP_WEEKS,
                     "apart_ids": {note.other_id for note in services.apart_list(request.user)},
                 },
             )
+    if notice:
+        messages.add_message(request, level, notice)
     return HttpResponseRedirect(services.date_url(access.date))
 
 

@@ -89,6 +89,12 @@ def community(transactional_db):
     report = messaging_services.report_create(
         reporter=member, reported=stranger, reason="spam", note="A sales pitch."
     )
+    # A coffee date waiting for the member's answer, so /coffee/ shows a date's card.
+    from tests.coffee.factories import make_date, opt_in
+
+    opt_in(member)
+    opt_in(colleague)
+    make_date(member, colleague)
     submitted = ApplicationFactory()
     states = {
         status: ApplicationFactory(status=status).user
@@ -169,6 +175,7 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/me/values/stop/",
             "/matches/",
             "/matches/?purpose=coffee",
+            "/coffee/",
             "/notifications/",
             "/me/notifications/",
             "/me/data/",
@@ -191,6 +198,7 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/review/reports/",
             f"/review/reports/{community['report'].pk}/",
             "/review/members/?q=example",
+            "/review/coffee/",
         ],
         **{user.email: ["/apply/"] for user in community["states"].values()},
     }
@@ -217,6 +225,15 @@ def test_forms_showing_errors_pass_axe(browser, live_server, community):
     page.get_by_role("button", name=re.compile("^Submit")).click()
     page.wait_for_load_state("networkidle")
     problems += [f"application with errors: {line}" for line in violations(page)]
+
+    page.context.clear_cookies()
+    sign_in(page, community["member"].email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/coffee/")
+    page.get_by_label("Snooze until").fill("2001-01-01")
+    page.get_by_role("button", name="Save coffee settings").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    problems += [f"coffee settings with errors: {line}" for line in violations(page)]
     assert problems == []
 
 

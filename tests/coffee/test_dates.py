@@ -262,3 +262,22 @@ def test_suggested_times_are_ahead_and_in_each_members_zone(two):
     local = [s.astimezone(ann.zone) for s in starts]
     assert [(t.hour, t.minute) for t in local] == [(9, 0)] * 3
     assert {s.hour for s in starts} == {14, 13}
+
+
+def test_the_emails_show_the_shared_times_in_each_members_own_zone(
+    two, mailoutbox, django_capture_on_commit_callbacks
+):
+    ann, ben = two  # New York and Chicago, both free every morning
+    date = make_date(ann, ben)
+    now = datetime(2026, 7, 6, 12, 0, tzinfo=UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.date_accept(date=date, member=ann, now=now)
+        services.date_accept(date=date, member=ben, now=now)
+    mail = {message.to[0]: message for message in mailoutbox}
+    to_ann, to_ben = mail[ann.email], mail[ben.email]
+    assert "Your coffee date with Ben Brooks is on" in to_ann.subject
+    # The same moment: 9:00 in New York is 8:00 in Chicago.
+    assert "Tue, Jul 7, 9:00 AM to 11:00 AM EDT" in to_ann.body
+    assert "Tue, Jul 7, 8:00 AM to 10:00 AM CDT" in to_ben.body
+    html = to_ben.alternatives[0][0]
+    assert "Tue, Jul 7, 8:00 AM" in html and "Open the conversation" in html
