@@ -129,15 +129,19 @@ UNTAGGED = 2  # a couple left untagged: the page shows how to tag them
 
 
 def _kind_of_tie(mine: Profile, theirs: Profile, n: int) -> str:
-    """What the demo member would call this colleague: another discipline is an
-    interdisciplinary colleague or a referral partner; someone two stages junior a
-    mentee; the rest peers or a learning community. Never a mentor, so the demo's
-    network check has something to say ("No mentor yet") and someone to suggest."""
+    """What the demo member would call this colleague: another discipline is a referral
+    partner or a consultation peer; someone two stages junior a mentee; the rest peers
+    or a learning community. Never a mentor or an interdisciplinary tie, so the demo's
+    network check has something to say ("No mentor yet", "No interdisciplinary
+    contacts") and someone to suggest."""
     mine_scope = scope_of(mine.profession.slug if mine.profession else None)
     their_scope = scope_of(theirs.profession.slug if theirs.profession else None)
     if mine_scope and their_scope and mine_scope.discipline != their_scope.discipline:
+        # A referral partner or a consultation peer, never "interdisciplinary": the
+        # network check then names that gap too, which matching can always fill,
+        # whatever the login's career stage (a seasoned clinician has no mentor to find).
         return (
-            ConnectionTag.Type.INTERDISCIPLINARY if n % 2 else ConnectionTag.Type.REFERRAL_PARTNER
+            ConnectionTag.Type.REFERRAL_PARTNER if n % 2 else ConnectionTag.Type.PEER_CONSULTATION
         )
     if (
         mine.career_stage in STAGES

@@ -72,10 +72,10 @@ def test_two_members_meet_for_coffee_and_connect(page: Page, browser, live_serve
     staff = browser.new_context(base_url=url, timezone_id=ZONE).new_page()
     sign_in(staff, staff_user.email)
     expect(staff).to_have_url(f"{url}/accounts/2fa/authenticate/")
-    staff.get_by_label("Code", exact=True).fill(
+    staff.get_by_label("Code from your authenticator app, or a recovery code").fill(
         format_hotp_value(hotp_value(STAFF_SECRET, int(time.time()) // 30))
     )
-    staff.get_by_role("button", name="Sign In").click()
+    staff.get_by_role("button", name="Log in").click()
     staff.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
     staff.get_by_role("link", name="coffee rounds").click()
     expect(staff.get_by_role("heading", level=1)).to_have_text("Coffee rounds")
