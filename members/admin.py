@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from members.models import AuditEvent, Profile, Term, User
+from members.models import AuditEvent, LicenseLookup, Profile, Term, User
 
 
 @admin.register(User)
@@ -67,3 +67,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 # Not here on purpose: dual relationships, values answers and dismissals. They are
 # private to the member who declared them, and nobody at Hive needs to read them.
+
+
+@admin.register(LicenseLookup)
+class LicenseLookupAdmin(admin.ModelAdmin):
+    """Where each board verifies a license: linked from the review checklist."""
+
+    list_display = ["jurisdiction", "license_types", "board", "url", "updated_at"]
+    list_filter = ["jurisdiction"]
+    search_fields = ["board", "license_types"]

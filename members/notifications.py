@@ -11,6 +11,7 @@ notifications/registry.py). Their order here is their order on the settings page
 - follow_up_due: members/network.py (hourly, on the day each member chose)
 """
 
+from members.models import Connection, User
 from notifications.registry import EMAIL, IN_APP, Kind, register
 
 register(
@@ -71,12 +72,43 @@ register(
         default_channel=IN_APP,  # they also get the reference email with its own link
     )
 )
+
+
+def _open_requests(viewer, notifications) -> dict[int, dict]:
+    """The connection requests among `notifications` that `viewer` can still answer
+    (not answered, withdrawn or ended by a block; the sender still a member), with the
+    sender's handle for the accept and decline buttons. One query."""
+    asked = {}
+    for notification in notifications:
+        connection_id = notification.key.removeprefix("connection_request:")
+        if connection_id.isdigit():
+            asked[int(connection_id)] = notification.pk
+    if not asked:
+        return {}
+    rows = (
+        Connection.objects.involving(viewer)
+        .filter(pk__in=asked, status=Connection.Status.REQUESTED)
+        .exclude(requested_by=viewer)
+        .filter(requested_by__in=User.objects.in_good_standing())
+        .select_related("requested_by__profile")
+    )
+    return {
+        asked[row.pk]: {
+            "handle": row.requested_by.profile.handle,
+            "name": row.requested_by.profile.display_name,
+        }
+        for row in rows
+        if hasattr(row.requested_by, "profile")
+    }
+
+
 register(
     Kind(
         name="connection_request",
         label="Connection requests",
         description="When a member asks to connect with you.",
         default_channel=EMAIL,
+        actions=_open_requests,  # accept or decline in the notification center
     )
 )
 register(

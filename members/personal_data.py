@@ -33,6 +33,7 @@ from members.models import (
     DualRelationship,
     FollowUp,
     Profile,
+    ReviewNote,
     User,
     Vouch,
 )
@@ -58,6 +59,9 @@ MODELS = {
     # The audit log is the security record: its rows stay under the tombstone's bare
     # id (pseudonymous once the email is gone); email addresses in its details go.
     AuditEvent: "keep",
+    # Notes a staff member wrote on others' applications are those applications' review
+    # record: they stay, under the tombstone. (Claims they held are let go.)
+    ReviewNote: "anonymize",
     DataExport: "delete",  # with any file still stored
     CalendarToken: "delete",  # the feed's address stops working
     EmailAddress: "delete",
@@ -116,6 +120,10 @@ def export_data(user: User) -> dict:
             for row in follow_ups
         ],
         "vouches_i_gave": _vouches(user),
+        "review_notes_i_wrote": [
+            {"application": note.application_id, "note": note.body, "at": _iso(note.created_at)}
+            for note in ReviewNote.objects.filter(author=user).order_by("created_at")
+        ],
         "data_exports": [
             {"requested_at": _iso(e.requested_at), "status": e.status}
             for e in DataExport.objects.filter(user=user)
@@ -343,6 +351,7 @@ def erase_data(user: User) -> None:
     Profile.objects.filter(user=user).delete()  # cascades: handle redirects, terms
     Application.objects.filter(user=user).delete()  # cascades: references, events, vouches
     Vouch.objects.filter(member=user).update(note="")
+    Application.objects.filter(claimed_by=user).update(claimed_by=None, claimed_at=None)
     ApplicationEvent.objects.filter(actor=user, action=ApplicationEvent.Action.VOUCHED).update(
         message=""
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from allauth.account.adapter import get_adapter
+from allauth.usersessions.adapter import get_adapter as sessions_adapter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hive.timezones import validate_timezone
+from members.devices import device_name
 from members.directory import profile_refresh_search
 from members.models import (
     AuditEvent,
@@ -68,6 +70,27 @@ def audit_record(
     )
 
 
+# --- Signed-in devices -----------------------------------------------------------------
+
+
+def sessions_end(*, request: HttpRequest, sessions: list) -> int:
+    """Log `request.user` out of the given devices (allauth UserSessions of theirs),
+    never the one this request comes from (that is "Log out"). Audited with the
+    devices' names. Returns how many were ended."""
+    user = request.user
+    ending = [s for s in sessions if s.user_id == user.pk and not s.is_current()]
+    if not ending:
+        return 0
+    sessions_adapter().end_sessions(ending)
+    audit_record(
+        action=AuditEvent.Action.SESSIONS_ENDED,
+        subject=user,
+        request=request,
+        data={"devices": [device_name(s.user_agent) for s in ending]},
+    )
+    return len(ending)
+
+
 # --- Connections and blocks ----------------------------------------------------------------
 #
 # Every write here first locks the two people's user rows, lower id first. Requests and
@@ -121,6 +144,10 @@ def _accept(connection: Connection) -> Connection:
     connection.accepted_at = timezone.now()
     connection.full_clean()
     connection.save(update_fields=["status", "accepted_at"])
+    # Answered: the request's notification needs nothing more from the member.
+    Notification.objects.filter(
+        key=f"connection_request:{connection.pk}", read_at__isnull=True
+    ).update(read_at=connection.accepted_at)
     requester = User.objects.get(pk=connection.requested_by_id)
     accepter = User.objects.select_related("profile").get(pk=connection.recipient_id)
     notify(

@@ -11,6 +11,7 @@ from members.views import (
     places,
     profiles,
     review,
+    sessions,
 )
 
 app_name = "members"
@@ -20,8 +21,20 @@ urlpatterns = [
     path("apply/", applications.status, name="status"),
     path("apply/renewal/", applications.renewal, name="renewal"),
     path("apply/references/<str:token>/", applications.reference, name="reference"),
+    path(
+        "apply/references/<int:position>/remind/",
+        applications.reference_remind,
+        name="reference_remind",
+    ),
+    path(
+        "apply/references/<int:position>/replace/",
+        applications.reference_replace_view,
+        name="reference_replace",
+    ),
     path("apply/vouch/<int:application_id>/", applications.vouch, name="vouch"),
     path("places/search/", places.place_search, name="place_search"),
+    # Logging out of other devices, from allauth's sessions page (sessions.py)
+    path("accounts/sessions/end/", sessions.sessions_end, name="sessions_end"),
     # Staff (review.py)
     path("review/", review.queue, name="review_queue"),
     path("review/<int:application_id>/", review.detail, name="review_detail"),
@@ -31,6 +44,14 @@ urlpatterns = [
         review.verify_license,
         name="review_verify_license",
     ),
+    path("review/<int:application_id>/claim/", review.claim, name="review_claim"),
+    path("review/<int:application_id>/notes/", review.note_add, name="review_note_add"),
+    path(
+        "review/<int:application_id>/references/<int:position>/remind/",
+        review.reference_remind,
+        name="review_reference_remind",
+    ),
+    path("review/members/", review.member_search, name="review_members"),
     path("review/audit/", audit.audit_log, name="audit_log"),
     path("directory/", directory.directory, name="directory"),
     # Profiles, privacy and connections (profiles.py)

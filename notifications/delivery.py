@@ -98,6 +98,7 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "settings_url": settings_url,
         "unsubscribe_url": unsubscribe_url,
         "site_url": absolute_url("/"),
+        "site_name": settings.HIVE_SITE_NAME,
     }
     with timezone.override(user.zone):
         subject = " ".join(render_part(kind.template("subject.txt"), context).split())

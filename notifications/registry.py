@@ -10,6 +10,7 @@ templates under `templates/notifications/kinds/<name>/`:
     subject.txt   the email subject (one line)
     body.txt      the plain-text email body
     body.html     the HTML email body (extends notifications/email/base.html)
+    actions.html  only with Kind.actions: buttons beside it in the notification center
 
 Templates get `recipient`, `notification`, the notify() `context` spread at top level,
 and render in the recipient's time zone (use the `moment` filter for datetimes).
@@ -17,7 +18,9 @@ and render in the recipient's time zone (use the `moment` filter for datetimes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 IN_APP = "in_app"
 EMAIL = "email"
@@ -43,6 +46,12 @@ class Kind:
     nudge: bool = False
     # Only staff receive it, so only staff see it in their settings.
     staff_only: bool = False
+    # Optional: lets the notification center offer the app's own buttons beside a
+    # notification (accept/decline a request). Called once per page with the viewer
+    # and that page's notifications of this kind; returns {notification id: context}
+    # for those still open to act on (checked now, not when it was sent), rendered with
+    # the kind's `actions.html` (which gets `actions` and `item`). Keep it one query.
+    actions: Callable[[Any, list], dict[int, dict]] | None = None
 
     def template(self, part: str) -> str:
         return f"notifications/kinds/{self.name}/{part}"

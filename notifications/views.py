@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hive.access import member_required
 from hive.http import local_next
-from notifications import services
+from notifications import registry, services
 from notifications.delivery import unsubscribe_target
 from notifications.forms import SettingsForm
 from notifications.models import Notification
@@ -31,10 +31,29 @@ def access_notification(user, notification_id: int) -> Notification:
 def notification_list(request: HttpRequest) -> HttpResponse:
     """Newest first, 20 a page; two queries whatever the page holds."""
     rows = Notification.objects.filter(recipient=request.user).only(
-        "id", "kind", "context", "url", "created_at", "read_at"
+        "id", "kind", "key", "context", "url", "created_at", "read_at"
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_actions(request.user, list(page))
     return render(request, "notifications/notification_list.html", {"page": page})
+
+
+def _attach_actions(user, items: list[Notification]) -> None:
+    """Give each notification its kind's buttons (`item.actions`, `item.actions_template`)
+    when the kind offers some and the thing is still open to act on: one call, so one
+    query, per kind on the page (registry.Kind.actions)."""
+    by_kind: dict[str, list[Notification]] = {}
+    for item in items:
+        item.actions = None
+        by_kind.setdefault(item.kind, []).append(item)
+    for name, group in by_kind.items():
+        kind = registry.KINDS.get(name)
+        if kind is None or kind.actions is None:
+            continue
+        found = kind.actions(user, group)
+        for item in group:
+            item.actions = found.get(item.pk)
+            item.actions_template = kind.template("actions.html")
 
 
 @member_required

@@ -186,6 +186,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Accounts (django-allauth) ---------------------------------------------------------
+# What emails call the site (with HIVE_BASE_URL's address beside it: members/adapters.py).
+HIVE_SITE_NAME = env("HIVE_SITE_NAME", default="Hive")
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -196,18 +198,44 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming the address from the browser that signed up logs the applicant in (allauth
+# only does so while the sign-up is in that browser's session; elsewhere, a login).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# …and lands them on their application: a new account is always an applicant.
+ACCOUNT_SIGNUP_REDIRECT_URL = "members:status"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hive] "
+# How long a password (or code) entered counts as fresh for a sensitive change: after
+# re-entering it, and also after logging in with it (members/adapters.py), so turning on
+# two-factor right after logging in does not ask for the password again.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{HIVE_SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("HIVE_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.accounts.SignupExtraForm"
-# The same cost for a new and a taken address (members/forms/signup.py).
-ACCOUNT_FORMS = {"signup": "members.forms.signup.SignupForm"}
+# allauth's forms in our words; sign-up costs the same for a new and a taken address
+# (members/forms/auth.py).
+ACCOUNT_FORMS = {
+    name: f"members.forms.auth.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "add_email": "AddEmailForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "reauthenticate": "ReauthenticateForm",
+    }.items()
+}
+MFA_FORMS = {
+    "authenticate": "members.forms.auth.AuthenticateForm",
+    "reauthenticate": "members.forms.auth.MfaReauthenticateForm",
+    "activate_totp": "members.forms.auth.ActivateTOTPForm",
+}
 # allauth's rate limits count in the cache, which is Redis: limits hold across every web
 # process. Behind N proxies, set ALLAUTH_TRUSTED_PROXY_COUNT so the client's address is
 # read from X-Forwarded-For rather than the proxy's.
@@ -236,7 +264,7 @@ HIVE_BROWSING_LIMITS = {
     "profile": env.int("HIVE_PROFILE_VIEWS_PER_MINUTE", default=60),
 }
 
-# Links in emails are absolute: they point here.
+# Links in emails are absolute: they point here, whatever Host a request came in on.
 HIVE_BASE_URL = env("HIVE_BASE_URL", default="http://127.0.0.1:8000")
 # A send claimed this long ago without an outcome was interrupted (worker killed):
 # the sweep retries it. Must exceed CELERY_TASK_TIME_LIMIT.

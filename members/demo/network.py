@@ -7,8 +7,11 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.urls import reverse
+
 from members.demo.data import BATCH, weighted_choice
 from members.models import Block, Connection, User
+from notifications.models import Notification
 
 # How many connection requests each member has sent (weights): most people know a few
 # colleagues, some none, a few are busy networkers.
@@ -16,6 +19,14 @@ REQUESTS_SENT = [(0, 28), (1, 30), (2, 20), (3, 12), (4, 6), (6, 4)]
 SAME_CITY = 0.75  # most colleagues practise nearby
 ACCEPTED = 0.85  # the rest are requests still waiting for an answer
 BLOCKERS = 0.004  # members who blocked somebody
+REQUEST_NOTES = [
+    "We met at the trauma-informed care training last spring. I'd love to stay in touch.",
+    "I see a lot of adolescents too and am looking for people to consult with.",
+    "Another clinician in {city}! I'd like to be able to refer to each other.",
+    "Your work with couples caught my eye. Would you be open to a consult now and then?",
+    "I'm building a small peer consultation group and thought of you.",
+    "Hi! A colleague suggested we connect; we have a few clients' needs in common.",
+]
 
 
 def save_network(rng: random.Random, *, users, profiles, now) -> None:
@@ -60,12 +71,19 @@ def save_network(rng: random.Random, *, users, profiles, now) -> None:
         asked = since + (now - since) * rng.random()
         waiting_for_demo = demo_member in (low, high) and sender != demo_member
         is_accepted = not waiting_for_demo and rng.random() < ACCEPTED
+        # Some people say why they ask; more of them when they ask the demo login.
+        note = (
+            rng.choice(REQUEST_NOTES).format(city=profiles[sender].city or "town")
+            if not is_accepted and rng.random() < (0.8 if waiting_for_demo else 0.4)
+            else ""
+        )
         connections.append(
             Connection(
                 user_a=a,
                 user_b=b,
                 requested_by=users[sender],
                 status=Connection.Status.ACCEPTED if is_accepted else Connection.Status.REQUESTED,
+                note=note,
                 created_at=asked,
                 accepted_at=min(now, asked + timedelta(hours=rng.randint(1, 14 * 24)))
                 if is_accepted
@@ -73,6 +91,7 @@ def save_network(rng: random.Random, *, users, profiles, now) -> None:
             )
         )
     Connection.objects.bulk_create(connections, batch_size=BATCH * 5)
+    save_request_notifications(connections, users=users, profiles=profiles)
     blocks = set()
     for blocker in rng.sample(members, int(len(members) * BLOCKERS)):
         blocked = rng.choice(members)
@@ -90,3 +109,33 @@ def save_network(rng: random.Random, *, users, profiles, now) -> None:
             for a, b in sorted(blocks)
         ]
     )
+
+
+def save_request_notifications(connections, *, users, profiles) -> None:
+    """The notification each open request sends (members.services.connection_request
+    does it for real requests), already emailed long ago, so the demo's notification
+    centers show the requests waiting and can answer them there (issue 18: the demo made
+    requests without their notifications). Keys match the service's, so answering one
+    updates or removes it just as for a real request."""
+    by_pk = {user.pk: (user, profile) for user, profile in zip(users, profiles, strict=False)}
+    rows = []
+    for connection in connections:
+        if connection.status != Connection.Status.REQUESTED:
+            continue
+        sender = by_pk.get(connection.requested_by_id)
+        recipient = by_pk.get(connection.recipient_id)
+        if sender is None or recipient is None:
+            continue
+        rows.append(
+            Notification(
+                recipient=recipient[0],
+                kind="connection_request",
+                key=f"connection_request:{connection.pk}",
+                context={"name": sender[1].display_name, "note": connection.note},
+                url=reverse("members:connections"),
+                created_at=connection.created_at,
+                email_status=Notification.Email.SENT,
+                email_sent_at=connection.created_at,
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=BATCH * 5)

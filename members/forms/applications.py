@@ -9,9 +9,10 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import GUIDELINES_VERSION, Application, Profile
+from members.models import GUIDELINES_VERSION, Application, Profile, Term
 from members.validators import normalise_npi, validate_npi
 from members.vetting import application_save_draft
+from members.vetting.tiers import tier_for, tier_problem, tiers_for
 
 # --- The application ------------------------------------------------------------------------
 
@@ -157,6 +158,7 @@ class ApplicationForm(forms.ModelForm):
                 help_text="For example: my clinical supervisor 2019–2022; a colleague at "
                 "the same agency.",
             )
+        self._set_tier_choices()
         self.fields["profession"].empty_label = "Choose your profession"
         self.fields["license_jurisdiction"].choices = [("", "Choose a state or jurisdiction")] + [
             choice for choice in self.fields["license_jurisdiction"].choices if choice[0]
@@ -168,6 +170,36 @@ class ApplicationForm(forms.ModelForm):
         self.reference_errors: dict[str, list[str]] = {}
         # Valid values we must not save yet (see clean()): kept for the next try.
         self.held_back: set[str] = set()
+
+    def _set_tier_choices(self) -> None:
+        """Only the tiers the (posted, else saved) profession allows (members.vetting.tiers):
+        none to choose when it allows one, which is then set for the applicant."""
+        profession = self.instance.profession if self.instance.profession_id else None
+        if self.is_bound and self.add_prefix("profession") in self.data:
+            posted = self.data.get(self.add_prefix("profession")) or ""
+            profession = (
+                Term.objects.filter(pk=posted, kind=Term.Kind.PROFESSION).first()
+                if posted.isdigit()
+                else None
+            )
+        self.profession_chosen = profession
+        self.tier_fixed = tier_for(profession)
+        field = self.fields["credential_tier"]
+        allowed = tiers_for(profession)
+        field.choices = [(value, Profile.Tier(value).label) for value in allowed]
+        if profession is not None:
+            field.error_messages["invalid_choice"] = tier_problem(profession, "?") or (
+                "Choose one of the tiers below."
+            )
+            if len(allowed) > 1:
+                field.help_text = (
+                    f"{profession.label}s hold different credentials: choose the one that "
+                    "fits yours. Some groups and events are open to particular tiers only."
+                )
+
+    @property
+    def tier_label(self) -> str:
+        return Profile.Tier(self.tier_fixed).label if self.tier_fixed else ""
 
     # Field checks: the format of what was typed, never whether it is there.
 
@@ -187,6 +219,10 @@ class ApplicationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.tier_fixed and "profession" in cleaned:
+            # The profession decides; nothing to choose (or to get wrong).
+            cleaned["credential_tier"] = self.tier_fixed
+            self._errors.pop("credential_tier", None)
         # Once the application has been sent (and sent back for changes), the database
         # insists that an associate names a supervisor, so the two are saved together.
         if self.instance.status != Application.Status.DRAFT:
@@ -199,6 +235,10 @@ class ApplicationForm(forms.ModelForm):
                 if not self.instance.supervisor_name and "credential_tier" in cleaned:
                     cleaned.pop("credential_tier")
                     self.held_back.add("credential_tier")
+                    if self.tier_fixed and "profession" in cleaned:
+                        # The tier comes with the profession: hold both back.
+                        cleaned.pop("profession")
+                        self.held_back.add("profession")
         return cleaned
 
     # Saving
@@ -362,3 +402,30 @@ class VouchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class ReplaceReferenceForm(forms.Form):
+    """Someone else in place of a reference who has not confirmed, while staff review
+    the application (members.vetting.reference_replace checks the person)."""
+
+    name = forms.CharField(
+        label="Their name", max_length=120, error_messages={"required": "Enter their name."}
+    )
+    email = forms.EmailField(
+        label="Their email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Enter their email address."},
+    )
+    relationship = forms.CharField(
+        label="How they know you",
+        max_length=200,
+        help_text="For example: my clinical supervisor 2019–2022.",
+        error_messages={"required": "Say how they know your work."},
+    )
+
+    def __init__(self, *args, position: int, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("prefix", f"replace-{position}")
+        super().__init__(*args, **kwargs)
+        self.position = position

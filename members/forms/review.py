@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from members.models import US_JURISDICTIONS, Application, Profile
+from members.models import US_JURISDICTIONS, Application, Profile, User
 from members.vetting import starts_from
 
 Status = Application.Status
@@ -52,7 +52,13 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
 
-    DEFAULTS = {"status": "waiting", "age": "", "jurisdiction": "", "tier": ""}
+    claimed = forms.ChoiceField(
+        label="Claimed",
+        choices=[("", "Claimed or not"), ("mine", "Claimed by me"), ("unclaimed", "Not claimed")],
+        required=False,
+    )
+
+    DEFAULTS = {"status": "waiting", "age": "", "jurisdiction": "", "tier": "", "claimed": ""}
 
     def __init__(self, data=None, **kwargs):
         data = data if data is not None else {}
@@ -70,7 +76,9 @@ class QueueFilterForm(forms.Form):
         self.is_valid()  # always valid: the data was normalised above
         return {name: self.cleaned_data.get(name) or "" for name in self.DEFAULTS}
 
-    def apply(self, queryset: QuerySet[Application], *, now=None) -> QuerySet[Application]:
+    def apply(
+        self, queryset: QuerySet[Application], *, now=None, viewer=None
+    ) -> QuerySet[Application]:
         """The queue for these filters, oldest first, in a stable order."""
         now = now or timezone.now()
         chosen = self.filters()
@@ -87,6 +95,10 @@ class QueueFilterForm(forms.Form):
             queryset = queryset.filter(license_jurisdiction=chosen["jurisdiction"])
         if chosen["tier"]:
             queryset = queryset.filter(credential_tier=chosen["tier"])
+        if chosen["claimed"] == "mine" and viewer is not None:
+            queryset = queryset.filter(claimed_by=viewer)
+        elif chosen["claimed"] == "unclaimed":
+            queryset = queryset.filter(claimed_by__isnull=True)
         if chosen["status"] == "draft":
             # Drafts have no submission date: newest first is the useful order.
             return queryset.order_by("-created_at", "-pk")
@@ -205,3 +217,47 @@ class LicenseCheckForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": "Note where you looked the license up and what it showed."},
     )
+
+
+class ReviewNoteForm(forms.Form):
+    body = forms.CharField(
+        label="A note for other reviewers",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only staff see it, never the applicant. It stays in the application's notes.",
+        error_messages={"required": "Write the note first."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Email, name, handle or license number",
+        max_length=120,
+        required=False,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def search(self) -> QuerySet:
+        """Everyone whose email, member name, handle, legal name or license number
+        contains the words typed, newest accounts first (erased accounts left out)."""
+        words = self.cleaned_data["q"].strip().lstrip("@")
+        return (
+            User.objects.filter(erased_at__isnull=True)
+            .filter(
+                Q(email__icontains=words)
+                | Q(profile__display_name__icontains=words)
+                | Q(profile__handle__icontains=words)
+                | Q(application__legal_name__icontains=words)
+                | Q(application__license_number__icontains=words)
+            )
+            .select_related("profile", "application")
+            .order_by("-date_joined", "-pk")
+        )

@@ -54,6 +54,7 @@ from members.models.profiles import (
     validate_handle,
     validate_jurisdictions,
 )
+from members.models.review import LicenseLookup, ReviewNote
 
 __all__ = [
     "FORMER_MEMBER",
@@ -75,9 +76,11 @@ __all__ = [
     "DualRelationship",
     "DualRelationshipQuerySet",
     "HandleRedirect",
+    "LicenseLookup",
     "Profile",
     "ProfileQuerySet",
     "Reference",
+    "ReviewNote",
     "Term",
     "User",
     "UserManager",

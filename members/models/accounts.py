@@ -220,6 +220,7 @@ class AuditEvent(models.Model):
         MFA_REMOVED = "mfa_removed", "Two-factor method removed"
         MFA_RESET = "mfa_reset", "Recovery codes regenerated"
         MFA_FAILED = "mfa_failed", "Wrong two-factor code"
+        SESSIONS_ENDED = "sessions_ended", "Logged out other devices"
         APPLICATION_DECIDED = "application_decided", "Application decided"
         SUSPENDED = "suspended", "Account suspended"
         EXPORT_REQUESTED = "export_requested", "Data export requested"

@@ -78,6 +78,12 @@ class Application(models.Model):
     )
     license_verification_note = models.CharField(max_length=300, blank=True)
     renewal_submitted_at = models.DateTimeField(null=True, blank=True)
+    # The reviewer who said "I'm on it", so two don't do the same work; anyone on staff
+    # may still decide (members.vetting.review_claim / review_unclaim).
+    claimed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -136,8 +142,11 @@ class Reference(models.Model):
     relationship = models.CharField("How they know you", max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     comment = models.TextField(blank=True)
-    requested_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)  # the latest email
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Emails sent to this person (the request, then reminders): members.vetting.references
+    # limits reminders with it; naming someone new starts it again.
+    sent_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position"]
@@ -206,6 +215,8 @@ class ApplicationEvent(models.Model):
         REFERENCE_CONFIRMED = "reference_confirmed", "Reference confirmed"
         REFERENCE_DECLINED = "reference_declined", "Reference declined"
         VOUCHED = "vouched", "Vouched for the applicant"
+        REFERENCE_RESENT = "reference_resent", "Sent a reference request again"
+        REFERENCE_REPLACED = "reference_replaced", "Named a new reference"
 
     # The one wording of each event. Staff read the Action's label; the applicant reads
     # their own sentence, and the message only where it was written for them (never a
@@ -251,6 +262,12 @@ class ApplicationEvent(models.Model):
             "A reference answered that they could not confirm.",
         ),
         Action.VOUCHED: EventWording(Action.VOUCHED.label, "A Hive member vouched for you."),
+        Action.REFERENCE_RESENT: EventWording(
+            Action.REFERENCE_RESENT.label, "A reference was reminded by email."
+        ),
+        Action.REFERENCE_REPLACED: EventWording(
+            Action.REFERENCE_REPLACED.label, "You named a new reference.", True
+        ),
     }
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")

@@ -13,24 +13,34 @@ ApplicationEvent and notifies the applicant (mandatory kind: decisions always ar
 - drafts.py: `application_for`, `missing_for_submission`, `application_save_draft`.
 - transitions.py: `application_<transition>` for submit, request changes, approve,
   reject, lapse and suspend.
-- checklist.py: the license lookup and renewal, the references' signed links and
-  answers, vouches.
+- checklist.py: the license lookup and renewal, the references' answers, vouches.
+- references.py: the references' signed links and emails, reminders, naming someone
+  else while staff review (rate-limited).
+- tiers.py: which credential tiers a profession allows.
+- reviewing.py: staff claiming an application, and their notes to each other.
 - periodic.py: the daily license expiry check and the staff's review queue digest.
 """
 
+from members.vetting import references, tiers
 from members.vetting.checklist import (
-    REFERENCE_LINK_DAYS,
-    REFERENCE_SALT,
     license_mark_verified,
     license_renewal_submit,
-    reference_from_token,
-    reference_request_send,
     reference_respond,
-    reference_token,
     vouch_create,
 )
 from members.vetting.drafts import application_for, application_save_draft, missing_for_submission
 from members.vetting.periodic import REMINDER_DAYS, license_expiry_check, review_queue_digest
+from members.vetting.references import (
+    REFERENCE_LINK_DAYS,
+    REFERENCE_SALT,
+    reference_from_token,
+    reference_replace,
+    reference_request_send,
+    reference_resend,
+    reference_token,
+    resend_blocked,
+)
+from members.vetting.reviewing import review_claim, review_note_add, review_unclaim
 from members.vetting.states import (
     TRANSITIONS,
     IllegalTransition,
@@ -48,6 +58,8 @@ from members.vetting.transitions import (
 )
 
 __all__ = [
+    "references",
+    "tiers",
     "REFERENCE_LINK_DAYS",
     "REFERENCE_SALT",
     "REMINDER_DAYS",
@@ -68,9 +80,15 @@ __all__ = [
     "license_renewal_submit",
     "missing_for_submission",
     "reference_from_token",
+    "reference_replace",
     "reference_request_send",
+    "reference_resend",
     "reference_respond",
     "reference_token",
+    "resend_blocked",
+    "review_claim",
+    "review_note_add",
+    "review_unclaim",
     "review_queue_digest",
     "starts_from",
     "vouch_create",

@@ -1,27 +1,19 @@
 """What staff weigh besides the application itself (the review page's checklist): the
 license looked up on the board's site, a lapsed member's renewed license, the two
-references answering through signed links, and members vouching in-app.
+references' answers (their links and emails: references.py), and members vouching
+in-app.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from hive.http import absolute_url
-from hive.text import render_text
 from members.models import Application, ApplicationEvent, Reference, User, Vouch
 from members.vetting.states import IllegalTransition, Status, lock_application
-
-REFERENCE_SALT = "members.reference"
-REFERENCE_LINK_DAYS = 21
 
 
 @transaction.atomic
@@ -69,52 +61,6 @@ def license_renewal_submit(
         action=ApplicationEvent.Action.RENEWAL_SUBMITTED,
         message=f"New expiry {license_expiry:%Y-%m-%d}",
     )
-
-
-def reference_token(reference: Reference) -> str:
-    return signing.dumps({"r": reference.pk, "e": reference.email}, salt=REFERENCE_SALT)
-
-
-def reference_from_token(token: str) -> Reference | None:
-    """The reference a link was sent to, or None if the link is forged or expired, or
-    the applicant has since changed who the reference is."""
-    try:
-        data = signing.loads(
-            token, salt=REFERENCE_SALT, max_age=timedelta(days=REFERENCE_LINK_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    reference = (
-        Reference.objects.select_related("application__user").filter(pk=data.get("r")).first()
-    )
-    if reference is None or reference.email != data.get("e"):
-        return None
-    return reference
-
-
-def reference_request_send(*, reference_id: int) -> bool:
-    """Email a reference their signed link, once (a conditional update claims it)."""
-    now = timezone.now()
-    claimed = Reference.objects.filter(pk=reference_id, requested_at__isnull=True).update(
-        requested_at=now
-    )
-    if not claimed:
-        return False
-    reference = Reference.objects.select_related("application").get(pk=reference_id)
-    context = {
-        "reference": reference,
-        "applicant": reference.application.display_name or reference.application.legal_name,
-        "url": absolute_url(reverse("members:reference", args=[reference_token(reference)])),
-        "days": REFERENCE_LINK_DAYS,
-    }
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Do you know {context['applicant']} "
-        "professionally?",
-        message=render_text("members/email/reference_request.txt", context),
-        from_email=None,
-        recipient_list=[reference.email],
-    )
-    return True
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils import timezone
 from members.models import GUIDELINES_VERSION, Application, Reference, User
 from members.validators import validate_npi
 from members.vetting.states import IllegalTransition
+from members.vetting.tiers import tier_allowed, tier_for, tier_problem
 
 # --- Reading -------------------------------------------------------------------------------
 
@@ -30,24 +31,32 @@ def application_for(user: User) -> Application:
 def missing_for_submission(application: Application) -> dict[str, str]:
     """Field → message for everything still needed before the application can go in."""
     missing: dict[str, str] = {}
+    # Each says what to do, so that next to its field it reads as an error, not as the
+    # field's help text ("Display name: The name colleagues will see." did).
     required = {
-        "legal_name": "Your legal name, as on your license.",
-        "display_name": "The name colleagues will see.",
-        "profession": "Your profession.",
-        "credential_tier": "Your credential tier.",
-        "license_type": "Your license type.",
-        "license_number": "Your license number.",
-        "license_jurisdiction": "The state or jurisdiction that issued your license.",
-        "license_expiry": "Your license's expiry date.",
-        "practice_setting": "Your practice setting.",
-        "city": "The city you practise in.",
-        "why_join": "A few words on why you want to join.",
+        "legal_name": "Enter your legal name, as it appears on your license.",
+        "display_name": "Enter the name colleagues will see.",
+        "profession": "Choose your profession.",
+        "credential_tier": "Choose your credential tier.",
+        "license_type": "Enter your license or certification type.",
+        "license_number": "Enter your license or certificate number.",
+        "license_jurisdiction": "Choose the state or jurisdiction that issued your license.",
+        "license_expiry": "Enter your license's expiry date.",
+        "practice_setting": "Choose your practice setting.",
+        "city": "Enter the city you practice in.",
+        "why_join": "Write a few words on why you want to join.",
     }
     for field, message in required.items():
         if not getattr(application, field):
             missing[field] = message
+    if application.profession_id and application.credential_tier:
+        problem = tier_problem(application.profession, application.credential_tier)
+        if problem:
+            missing["credential_tier"] = problem
     if Application.supervisor_missing(application.credential_tier, application.supervisor_name):
-        missing["supervisor_name"] = "Your supervisor's name (pre-licensed associates)."
+        missing["supervisor_name"] = (
+            "Enter your supervisor's name: pre-licensed associates need one."
+        )
     if application.license_expiry and application.license_expiry <= timezone.localdate():
         missing["license_expiry"] = "This license has expired: enter your current license."
     if application.npi:
@@ -56,16 +65,18 @@ def missing_for_submission(application: Application) -> dict[str, str]:
         except ValidationError as error:
             missing["npi"] = error.messages[0]
     if application.guidelines_version != GUIDELINES_VERSION:
-        missing["accept_guidelines"] = "Please read and accept the current community guidelines."
+        missing["accept_guidelines"] = "Read and accept the current community guidelines."
     emails = set()
     for reference in application.references.all():
         prefix = f"reference_{reference.position}"
         if not (reference.name and reference.email and reference.relationship):
-            missing[prefix] = "Each reference needs a name, an email and how they know you."
+            missing[prefix] = "Enter a name, an email address and how they know you."
         elif reference.email.lower() == application.user.email.lower():
-            missing[prefix] = "A reference must be someone other than you."
+            missing[prefix] = "Name someone other than yourself."
         elif reference.email.lower() in emails:
-            missing[prefix] = "Please name two different people as references."
+            missing[prefix] = (
+                "Name someone else here: your two references must be different people."
+            )
         emails.add(reference.email.lower())
     return missing
 
@@ -91,14 +102,25 @@ def application_save_draft(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
         raise IllegalTransition("This application has been sent: it can't be changed now.")
-    before = {name: getattr(application, name) for name in values}
+    before = {name: getattr(application, name) for name in [*values, "credential_tier"]}
     saved = set(values)
     for name, value in values.items():
         setattr(application, name, value)
+    # The tier follows from the profession (members.vetting.tiers): set when there is
+    # no choice, cleared when what was chosen no longer fits a changed profession.
+    if application.profession_id:
+        fixed = tier_for(application.profession)
+        if fixed:
+            application.credential_tier = fixed
+        elif not tier_allowed(application.profession, application.credential_tier):
+            application.credential_tier = ""
+        if application.credential_tier != before["credential_tier"]:
+            values = {**values, "credential_tier": application.credential_tier}
+            saved.add("credential_tier")
     if application.status != Application.Status.DRAFT and Application.supervisor_missing(
         application.credential_tier, application.supervisor_name
     ):  # the database requires a supervisor once submitted: keep the tier for later
-        for name in ("credential_tier", "supervisor_name"):
+        for name in ("credential_tier", "supervisor_name", "profession"):
             if name in before:
                 setattr(application, name, before[name])
                 saved.discard(name)

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from members.models import Application, AuditEvent, Profile, Reference, User
+from members.models import Application, AuditEvent, Profile, User
 from members.services import audit_record
-from members.vetting.checklist import reference_request_send
 from members.vetting.drafts import missing_for_submission
+from members.vetting.references import invite_members_to_vouch, reference_request_send
 from members.vetting.states import (
     IllegalTransition,
     Status,
@@ -67,36 +66,8 @@ def application_submit(*, application: Application) -> Application:
     transition_apply(application, transition, actor=application.user)
     for reference in application.references.filter(requested_at__isnull=True):
         transaction.on_commit(lambda pk=reference.pk: reference_request_send(reference_id=pk))
-    _invite_members_to_vouch(application)
+    invite_members_to_vouch(application)
     return application
-
-
-def _invite_members_to_vouch(application: Application) -> None:
-    """A reference who is already a member in good standing can vouch in Hive instead of
-    answering the email: tell them in-app, once per application and member."""
-    for reference in application.references.filter(status=Reference.Status.PENDING):
-        member = (
-            User.objects.in_good_standing()
-            .filter(
-                Q(email__iexact=reference.email)
-                | Q(emailaddress__email__iexact=reference.email, emailaddress__verified=True),
-            )
-            .exclude(pk=application.user_id)
-            .distinct()
-            .first()
-        )
-        if member is None:
-            continue
-        notify(
-            recipient=member,
-            kind="vouch_request",
-            key=f"vouch_request:{application.pk}:{member.pk}",
-            context={
-                "applicant": application.display_name or application.legal_name,
-                "relationship": reference.relationship,
-            },
-            url=reverse("members:vouch", args=[application.pk]),
-        )
 
 
 @transaction.atomic

@@ -6,4 +6,5 @@
 - photos.py: profile photos, served behind the profile rule.
 - places.py: the city autocomplete.
 - directory.py: the directory and its search.
+- sessions.py: logging out of other devices (allauth's sessions page).
 """

@@ -24,7 +24,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from hive.access import member_required
-from members.forms.applications import ApplicationForm, ReferenceAnswerForm, RenewalForm, VouchForm
+from members.forms.applications import (
+    ApplicationForm,
+    ReferenceAnswerForm,
+    RenewalForm,
+    ReplaceReferenceForm,
+    VouchForm,
+)
 from members.models import GUIDELINES_VERSION, Application, Reference, User, Vouch
 from members.vetting import (
     IllegalTransition,
@@ -33,7 +39,10 @@ from members.vetting import (
     license_renewal_submit,
     missing_for_submission,
     reference_from_token,
+    reference_replace,
+    reference_resend,
     reference_respond,
+    resend_blocked,
     vouch_create,
 )
 
@@ -86,6 +95,16 @@ def _status_context(application: Application | None, state: str, **extra) -> dic
     if application is not None:
         context["history"] = _history(application)
         context["references"] = list(application.references.all())
+        if state in (Status.SUBMITTED, Status.RESUBMITTED):
+            # What the applicant can do about a reference who has not confirmed.
+            replacing = extra.get("replace_form")
+            for reference in context["references"]:
+                reference.remind_blocked = resend_blocked(reference)
+                reference.replace_form = (
+                    replacing
+                    if replacing is not None and replacing.position == reference.position
+                    else ReplaceReferenceForm(position=reference.position)
+                )
         context["vouches"] = application.vouches.count()
         context["last_saved"] = (
             application.updated_at
@@ -168,6 +187,7 @@ def _not_editable(request: HttpRequest) -> HttpResponse:
 def _save(request: HttpRequest, application: Application) -> HttpResponse:
     """Save what is valid; then autosave answers with a fragment, "Save draft" with the
     page, and "Submit application" tries to submit."""
+    profession_before = application.profession_id
     form = ApplicationForm(request.POST, instance=application)
     form.is_valid()
     try:
@@ -177,7 +197,12 @@ def _save(request: HttpRequest, application: Application) -> HttpResponse:
     _remember_unsaved(request, form, unsaved)
     application = form.instance
     if request.htmx:
-        return render(request, SAVE_STATUS, {"saved_at": timezone.now(), "problems": form.problems})
+        context = {"saved_at": timezone.now(), "problems": form.problems}
+        if application.profession_id != profession_before:
+            # The tier's choices follow the profession: send them again, as saved (only
+            # then, so a keyboard moving through the tier's radios keeps its place).
+            context |= {"tier_oob": True, "form": ApplicationForm(instance=application)}
+        return render(request, SAVE_STATUS, context)
     submitting = request.POST.get("action") == "submit"
     if submitting and not form.errors:
         resubmitting = application.status == Status.CHANGES_REQUESTED
@@ -335,3 +360,61 @@ def vouch(request: HttpRequest, application_id: int) -> HttpResponse:
                 reference_respond(reference=named, confirmed=True, comment=note)
         return redirect("members:vouch", application_id=application.pk)
     return render(request, "members/vouch.html", context | {"form": form})
+
+
+# --- References while staff review (members/vetting/references.py) -------------------------
+
+
+def _reference_with_staff(request: HttpRequest, position: int) -> tuple[Application, Reference]:
+    """The signed-in applicant's reference at `position`, while staff hold the
+    application; 404 otherwise (nobody else's, and nothing to do at other stages)."""
+    application = Application.objects.filter(
+        user=request.user, status__in=[Status.SUBMITTED, Status.RESUBMITTED]
+    ).first()
+    if application is None or position not in (1, 2):
+        raise Http404
+    return application, application.references.get(position=position)
+
+
+@login_required
+@require_POST
+def reference_remind(request: HttpRequest, position: int) -> HttpResponse:
+    """Email a reference who has not answered again (at most every two days, three
+    emails in all)."""
+    application, reference = _reference_with_staff(request, position)
+    try:
+        reference_resend(reference=reference, actor=request.user)
+    except (ValidationError, IllegalTransition) as error:
+        messages.error(request, error.messages[0] if hasattr(error, "messages") else str(error))
+    else:
+        messages.success(request, f"We’ve emailed {reference.name} again.")
+    return redirect(reverse("members:status") + "#references-title")
+
+
+@login_required
+@require_POST
+def reference_replace_view(request: HttpRequest, position: int) -> HttpResponse:
+    """Name someone else in place of a reference who has not confirmed; they are emailed
+    at once and the old link stops working. Errors show on the status page with what
+    was typed."""
+    application, reference = _reference_with_staff(request, position)
+    form = ReplaceReferenceForm(request.POST, position=position)
+    if form.is_valid():
+        try:
+            reference_replace(reference=reference, **form.cleaned_data)
+        except IllegalTransition:
+            return _not_editable(request)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(None if field == "__all__" else field, problem)
+        else:
+            messages.success(
+                request,
+                f"We’ve emailed {form.cleaned_data['name']} a private link to confirm "
+                "that they know you professionally.",
+            )
+            return redirect(reverse("members:status") + "#references-title")
+    state = _state(request.user, application)
+    context = _status_context(application, state, replace_form=form)
+    return render(request, "members/status.html", context)

@@ -30,10 +30,24 @@ from members.forms.review import (
     STATUS_FILTERS,
     DecisionForm,
     LicenseCheckForm,
+    MemberSearchForm,
     QueueFilterForm,
+    ReviewNoteForm,
     decisions_for,
 )
-from members.models import Application, ApplicationEvent, Profile, Reference, User, Vouch
+from members.models import (
+    Application,
+    ApplicationEvent,
+    LicenseLookup,
+    Profile,
+    Reference,
+    User,
+    Vouch,
+)
+
+# The NPPES NPI Registry's public page for one provider, by number (a link for a person
+# to open: nothing is fetched from here).
+NPI_REGISTRY_URL = "https://npiregistry.cms.hhs.gov/provider-view/{npi}"
 
 Status = Application.Status
 PAGE_SIZE = 25
@@ -90,7 +104,9 @@ def access_application(application_id: int) -> Application:
     """
     return get_object_or_404(
         _with_counts(
-            Application.objects.select_related("user", "profession", "license_verified_by__profile")
+            Application.objects.select_related(
+                "user", "profession", "license_verified_by__profile", "claimed_by__profile"
+            )
         ),
         pk=application_id,
     )
@@ -152,7 +168,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     tier, 25 a page. htmx filter changes get the results region only."""
     now = timezone.now()
     form = QueueFilterForm(request.GET)
-    rows = form.apply(_with_counts(Application.objects.select_related("user", "profession")))
+    rows = form.apply(
+        _with_counts(
+            Application.objects.select_related("user", "profession", "claimed_by__profile")
+        ),
+        viewer=request.user,
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     queue_rows = [QueueRow.of(application, now) for application in page]
     summary = Application.objects.aggregate(
@@ -225,6 +246,7 @@ def _render_detail(
     *,
     decision_form: DecisionForm | None = None,
     license_form: LicenseCheckForm | None = None,
+    note_form: ReviewNoteForm | None = None,
     two_factor_refused: bool = False,
     status: int = 200,
 ) -> HttpResponse:
@@ -250,6 +272,14 @@ def _render_detail(
         VouchEntry(vouch=vouch, who=person_label(vouch.member))
         for vouch in application.vouches.select_related("member__profile").order_by("created_at")
     ]
+    lookup = LicenseLookup.for_license(application.license_jurisdiction, application.license_type)
+    references = list(application.references.all())
+    for reference in references:
+        reference.remind_blocked = (
+            vetting.resend_blocked(reference)
+            if application.status in vetting.references.WITH_STAFF
+            else "Reminders are for applications waiting for review."
+        )
     expiry_days = (
         (application.license_expiry - timezone.localdate()).days
         if application.license_expiry
@@ -260,7 +290,16 @@ def _render_detail(
         "badge": STATUS_BADGES.get(application.status, ""),
         "age_days": _age_days(application.submitted_at, now),
         "expiry_days": expiry_days,
-        "references": list(application.references.all()),
+        "references": references,
+        "lookup": lookup,
+        "lookup_url": lookup.link_for(application.license_number) if lookup else "",
+        "npi_url": NPI_REGISTRY_URL.format(npi=application.npi) if application.npi else "",
+        "claimed_by": person_label(application.claimed_by),
+        "notes": [
+            {"note": note, "who": person_label(note.author)}
+            for note in application.review_notes.select_related("author__profile")
+        ],
+        "note_form": note_form or ReviewNoteForm(),
         "vouches": vouches,
         "events": events,
         "license_verified_by": person_label(application.license_verified_by),
@@ -374,3 +413,82 @@ def verify_license(request: HttpRequest, application_id: int) -> HttpResponse:
     )
     messages.success(request, "License check recorded in the checklist and the history.")
     return redirect(reverse("members:review_detail", args=[application.pk]) + "#checklist")
+
+
+# --- Working together: claims, notes, reminders ----------------------------------------------
+
+
+def _to_detail(application: Application, anchor: str) -> HttpResponse:
+    return redirect(reverse("members:review_detail", args=[application.pk]) + anchor)
+
+
+@staff_required
+@require_POST
+def claim(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Take the application on ("I'm on it"), or give it back (action=unclaim)."""
+    application = access_application(application_id)
+    if request.POST.get("action") == "unclaim":
+        vetting.review_unclaim(application=application, reviewer=request.user)
+        messages.success(request, "Given back to the queue.")
+    else:
+        vetting.review_claim(application=application, reviewer=request.user)
+        messages.success(request, "It’s yours: the queue shows you are on it.")
+    return _to_detail(application, "#top")
+
+
+@staff_required
+@require_POST
+def note_add(request: HttpRequest, application_id: int) -> HttpResponse:
+    """A note for other reviewers (never shown to the applicant)."""
+    application = access_application(application_id)
+    form = ReviewNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            vetting.review_note_add(
+                application=application, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error("body", error.message_dict.get("body", error.messages))
+        else:
+            messages.success(request, "Note added for the other reviewers.")
+            return _to_detail(application, "#notes")
+    return _render_detail(request, application, note_form=form)
+
+
+@staff_required
+@require_POST
+def reference_remind(request: HttpRequest, application_id: int, position: int) -> HttpResponse:
+    """Email a reference who has not answered again, on the applicant's behalf (within
+    the same limits as the applicant's own reminders)."""
+    application = access_application(application_id)
+    reference = get_object_or_404(Reference, application=application, position=position)
+    try:
+        vetting.reference_resend(reference=reference, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    except vetting.IllegalTransition as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{reference.name} has been emailed again.")
+    return _to_detail(application, f"#reference-{position}")
+
+
+MEMBER_SEARCH_LIMIT = 50
+
+
+@staff_required
+@require_GET
+def member_search(request: HttpRequest) -> HttpResponse:
+    """/review/members/: find anyone with an account by email, name, handle or license
+    number, with their status and links to their application and audit trail. At most
+    50 results, in two queries."""
+    form = MemberSearchForm(request.GET)
+    people, more = [], False
+    if form.is_valid() and form.cleaned_data["q"]:
+        found = list(form.search()[: MEMBER_SEARCH_LIMIT + 1])
+        people, more = found[:MEMBER_SEARCH_LIMIT], len(found) > MEMBER_SEARCH_LIMIT
+    return render(
+        request,
+        "members/review_members.html",
+        {"form": form, "people": people, "more": more, "limit": MEMBER_SEARCH_LIMIT},
+    )

@@ -31,7 +31,7 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_applicant_becomes_a_member_after_review(
@@ -45,12 +45,12 @@ def test_applicant_becomes_a_member_after_review(
     page.goto("/accounts/signup/")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_label("Password, again").fill(PASSWORD)
+    page.get_by_role("button", name="Create your account").click()
     confirm = CONFIRMATION_LINK.search(next(m for m in mailoutbox if email in m.to).body)
     page.goto(confirm.group(0))
-    page.get_by_role("button", name="Confirm").click()
-    sign_in(page, email)
+    page.get_by_role("button", name="Yes, confirm my address").click()
+    # Confirmed in the browser that signed up: logged in, no second login.
     expect(page).to_have_url(f"{url}/apply/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Draft")
 
@@ -61,7 +61,9 @@ def test_applicant_becomes_a_member_after_review(
     page.get_by_label("Profession", exact=True).select_option(
         label="Licensed Clinical Social Worker"
     )
-    page.get_by_label("Licensed clinician").check()
+    # The tier follows from the profession (autosave sends it back): nothing to pick.
+    expect(page.locator("#tier-field")).to_contain_text("Licensed clinician")
+    expect(page.locator("input[name=credential_tier]")).to_have_count(0)
     page.get_by_label("Practice setting").select_option(label="Solo private practice")
     page.get_by_label("City", exact=True).fill("Oakland, CA")
     page.get_by_label("License or certification type").fill("LCSW")
@@ -99,8 +101,8 @@ def test_applicant_becomes_a_member_after_review(
     sign_in(staff, staff_user.email)
     expect(staff).to_have_url(f"{url}/accounts/2fa/authenticate/")
     code = format_hotp_value(hotp_value(STAFF_SECRET, int(time.time()) // 30))
-    staff.get_by_label("Code", exact=True).fill(code)
-    staff.get_by_role("button", name="Sign In").click()
+    staff.get_by_label("Code from your authenticator app, or a recovery code").fill(code)
+    staff.get_by_role("button", name="Log in").click()
     staff.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
     expect(staff).to_have_url(re.compile(r"/review/"))
     staff.get_by_role("link", name="Ana Lucía Ortiz").click()
@@ -142,7 +144,10 @@ def test_applicant_becomes_a_member_after_review(
     # 7. The new member reaches the member home.
     page.goto("/")
     expect(page).to_have_url(f"{url}/")
-    expect(page.get_by_role("heading", name="Welcome to Hive", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Your week", level=1)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"Getting started: \d of \d done"))
+    ).to_be_visible()
     assert User.objects.get(email=email).membership_status == User.Status.MEMBER
     welcome = [m for m in mailoutbox if m.to == [email] and "approved" in m.subject]
     assert len(welcome) == 1

@@ -39,7 +39,7 @@ def sign_in(page: Page, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_member_downloads_their_data_and_deletes_their_account(
@@ -64,9 +64,9 @@ def test_member_downloads_their_data_and_deletes_their_account(
     page.get_by_role("link", name="Your data").click()
     expect(page.get_by_role("heading", name="Download your data", level=1)).to_be_visible()
     page.get_by_role("button", name="Prepare my data").click()
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
     page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("We are preparing your data")).to_be_visible()
     page.reload()
     download_link = page.get_by_role("link", name="Download my data")

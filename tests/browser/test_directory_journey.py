@@ -93,7 +93,7 @@ def log_in(page: Page, profile: Profile) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email", exact=True).fill(profile.user.email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     # Members get the member menu (no second factor unless they turned it on).
     expect(main_menu(page).get_by_role("link", name="Directory")).to_be_visible()
 

@@ -93,6 +93,7 @@ def people(settings):
             "application_id": str(application.pk),
             "notification_id": str(NotificationFactory(recipient=member).pk),
             "follow_up_id": str(_follow_up(member).pk),
+            "position": "1",
             "token": "not-a-token",
             "size": "96",
             "name": "x",

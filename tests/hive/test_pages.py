@@ -128,3 +128,14 @@ def test_member_home_leads_to_every_part_of_hive_that_exists(member_client):
     for name in ("messaging:inbox", "groups:list", "events:list", "matching:matches"):
         assert f'href="{reverse(name)}"' in page, name
     assert "Still to come: weekly coffee pairings." in page
+
+
+def test_the_guidelines_promise_only_what_exists(client, db):
+    """Issue 18: pages promised features that did not exist yet (event chats, a Report
+    option on group posts). What they name now is there: Report on messages and
+    profiles (messaging), group organizers."""
+    html = client.get("/guidelines/").content.decode()
+    assert "event chat" not in html
+    assert "Report</strong> on the message or on their" in html
+    assert reverse("messaging:report_profile", args=["someone"])
+    assert reverse("messaging:report_message", args=["0" * 8 + "-0000-0000-0000-" + "0" * 12, 1])

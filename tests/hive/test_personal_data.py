@@ -43,6 +43,7 @@ from members.models import (
     FollowUp,
     HandleRedirect,
     Profile,
+    ReviewNote,
     Vouch,
 )
 from members.vetting import vouch_create
@@ -161,6 +162,9 @@ def world():
     DualRelationship.objects.create(member=dana, other=other, kind="clinical")
     DualRelationship.objects.create(member=friend, other=dana, kind="personal")
     vouch_create(member=dana, application=applicant.application, note="I know her work")
+    ReviewNote.objects.create(
+        application=applicant.application, author=dana, body="Board site down; retry."
+    )
     DataExportFactory(user=dana, status=DataExport.Status.DOWNLOADED, file_name="")
 
     matching_services.values_consent_give(member=dana)

@@ -44,6 +44,9 @@ NOT_FOR_MEMBERS_ONLY = {
     "apply/renewal/": "a lapsed member sends their renewed license",
     # Signed links from emails, opened without an account.
     "apply/references/<str:token>/": "a reference's answer link",
+    # The applicant reminds or replaces a reference while staff review (test_apply.py).
+    "apply/references/<int:position>/remind/": "an applicant reminds a reference",
+    "apply/references/<int:position>/replace/": "an applicant names another reference",
     "notifications/unsubscribe/<str:token>/": "one-click unsubscribe (RFC 8058)",
     # An image: a plain 404 for anyone who may not see the person (test_photos.py).
     "members/<slug:handle>/photo/<slug:token>/<int:size>/": "profile photo",
@@ -67,6 +70,10 @@ STAFF_ROUTES = {
     "review/<int:application_id>/",
     "review/<int:application_id>/decide/",
     "review/<int:application_id>/verify-license/",
+    "review/<int:application_id>/claim/",
+    "review/<int:application_id>/notes/",
+    "review/<int:application_id>/references/<int:position>/remind/",
+    "review/members/",
     "review/audit/",
     "events/<slug:slug>/listing/",  # staff unlist an event
     "review/reports/",
@@ -118,6 +125,7 @@ def people():
             "notification_id": str(NotificationFactory(recipient=member).pk),
             "export_id": str(DataExportFactory(user=member).pk),
             "follow_up_id": str(_follow_up(member).pk),
+            "position": "1",
             # A members-only event: visitors and applicants get the member-route answer
             # (a public event's public page is tested in tests/events/test_access.py).
             "slug": EventFactory(created_by=member).slug,

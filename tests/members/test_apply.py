@@ -161,8 +161,11 @@ def test_first_visit_opens_an_empty_draft(applicant_client, applicant):
     assert list(application.references.values_list("position", flat=True)) == [1, 2]
     page = html(response)
     assert 'id="application-form"' in page
-    for name in ["legal_name", "credential_tier", "license_expiry", "reference_2_email", "npi"]:
+    for name in ["legal_name", "license_expiry", "reference_2_email", "npi"]:
         assert f'name="{name}"' in page
+    # No tier to pick before the profession: it follows from it (issue 18).
+    assert 'name="credential_tier"' not in page
+    assert "Choose your profession first: your tier follows from it" in page
     assert 'type="date"' in page
     assert "Required for pre-licensed associates" in page
     assert f'href="{reverse("guidelines")}"' in page and GUIDELINES_VERSION in page
@@ -341,18 +344,19 @@ def test_submitting_an_incomplete_application_shows_each_message_where_it_belong
     page = html(response)
     assert "A few things are needed before you can submit" in page
     for field, message in [
-        ("display_name", "The name colleagues will see."),
-        ("profession", "Your profession."),
-        ("supervisor_name", "Your supervisor's name"),
-        ("license_expiry", "Your license's expiry date."),
-        ("why_join", "A few words on why you want to join."),
-        ("accept_guidelines", "Please read and accept the current community guidelines."),
+        # Each says what to do: an error, not the field's help text again (issue 18).
+        ("display_name", "Enter the name colleagues will see."),
+        ("profession", "Choose your profession."),
+        ("supervisor_name", "Enter your supervisor's name"),
+        ("license_expiry", "Enter your license's expiry date."),
+        ("why_join", "Write a few words on why you want to join."),
+        ("accept_guidelines", "Read and accept the current community guidelines."),
     ]:
         error = page.index(f'id="id_{field}_error"')
         assert escape(message) in page[error : page.index("</ul>", error)], field
     assert 'id="id_legal_name_error"' not in page  # that one is there
     for position in (1, 2):
-        assert "Each reference needs a name, an email and how they know you." in fieldset(
+        assert "Enter a name, an email address and how they know you." in fieldset(
             page, f"reference-{position}"
         )
     # The summary links to each place.
@@ -367,7 +371,7 @@ def test_a_reference_cannot_be_the_applicant(applicant_client, applicant):
     response = applicant_client.post(
         APPLY, complete(action="submit", reference_2_email="APPLICANT@example.com")
     )
-    assert "A reference must be someone other than you." in fieldset(html(response), "reference-2")
+    assert "Name someone other than yourself." in fieldset(html(response), "reference-2")
     assert Application.objects.get(user=applicant).status == S.DRAFT
 
 
@@ -376,8 +380,8 @@ def test_format_errors_and_missing_answers_are_shown_together(applicant_client, 
         APPLY, complete(action="submit", npi="123", display_name="", accept_guidelines=None)
     )
     page = html(response)
-    assert "exactly 10 digits" in page and "The name colleagues will see." in page
-    assert "Please read and accept the current community guidelines." in page
+    assert "exactly 10 digits" in page and "Enter the name colleagues will see." in page
+    assert "Read and accept the current community guidelines." in page
     assert Application.objects.get(user=applicant).status == S.DRAFT
 
 
@@ -410,9 +414,13 @@ def test_a_complete_submission_goes_to_staff_and_emails_both_references(
     assert _profession().label in page and "My clinical supervisor, 2019 to 2022" in page
 
 
+def _associate() -> str:
+    return str(Term.objects.get(slug="associate-clinical-social-worker").pk)
+
+
 def test_an_associate_names_a_supervisor(applicant_client, applicant):
     response = applicant_client.post(
-        APPLY, complete(action="submit", credential_tier="associate", supervisor_name="")
+        APPLY, complete(action="submit", profession=_associate(), supervisor_name="")
     )
     page = html(response)
     error = page.index('id="id_supervisor_name_error"')
@@ -420,10 +428,12 @@ def test_an_associate_names_a_supervisor(applicant_client, applicant):
     assert Application.objects.get(user=applicant).status == S.DRAFT
     response = applicant_client.post(
         APPLY,
-        complete(action="submit", credential_tier="associate", supervisor_name="Dr. Ada Park"),
+        complete(action="submit", profession=_associate(), supervisor_name="Dr. Ada Park"),
     )
     assert response.status_code == 302
-    assert Application.objects.get(user=applicant).status == S.SUBMITTED
+    application = Application.objects.get(user=applicant)
+    assert application.status == S.SUBMITTED
+    assert application.credential_tier == "associate"  # from the profession
 
 
 # --- Changes requested ------------------------------------------------------------------------
@@ -484,16 +494,19 @@ def test_an_associate_without_supervisor_cannot_break_the_saved_application(
     that has the tier but not yet the name must not fail, and must not lose the tier."""
     submitted_application(applicant, status=S.CHANGES_REQUESTED)
     response = applicant_client.post(
-        APPLY, complete(credential_tier="associate", supervisor_name=""), HTTP_HX_REQUEST="true"
+        APPLY, complete(profession=_associate(), supervisor_name=""), HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200 and 'href="#id_supervisor_name"' in html(response)
     application = Application.objects.get(user=applicant)
-    assert application.credential_tier == "licensed"  # held back, not lost:
+    # Held back together (the tier comes with the profession), not lost:
+    assert application.credential_tier == "licensed"
+    assert application.profession == _profession()
     page = html(applicant_client.get(APPLY))
-    assert re.search(r'<input[^>]*value="associate"[^>]*checked', page)
+    assert re.search(rf'<option value="{_associate()}"[^>]*selected', page)
+    assert "Pre-licensed associate</strong>" in page
     applicant_client.post(
         APPLY,
-        complete(credential_tier="associate", supervisor_name="Dr. Ada Park"),
+        complete(profession=_associate(), supervisor_name="Dr. Ada Park"),
         HTTP_HX_REQUEST="true",
     )
     application.refresh_from_db()
@@ -689,10 +702,10 @@ def test_a_tampered_link_is_not_found(client, reference):
 def test_an_expired_link_is_not_found(client, reference, monkeypatch):
     link = _link(reference)
     # signing's max_age: a link older than max_age is expired; a negative age is always.
-    monkeypatch.setattr("members.vetting.checklist.REFERENCE_LINK_DAYS", -1)
+    monkeypatch.setattr("members.vetting.references.REFERENCE_LINK_DAYS", -1)
     assert client.get(link).status_code == 404
     assert client.post(link, {"answer": "yes"}).status_code == 404
-    monkeypatch.setattr("members.vetting.checklist.REFERENCE_LINK_DAYS", 21)
+    monkeypatch.setattr("members.vetting.references.REFERENCE_LINK_DAYS", 21)
     assert client.get(link).status_code == 200
 
 
@@ -810,3 +823,219 @@ def test_a_reference_who_is_a_member_is_invited_to_vouch_in_hive(
     assert notification.recipient == member
     assert notification.url == reverse("members:vouch", args=[application.pk])
     assert "Jordan Lee named you as a professional reference" in notification.in_app_text()
+
+
+# --- The credential tier follows from the profession (issue 18) ----------------------------
+
+
+def _term(slug: str) -> str:
+    return str(Term.objects.get(slug=slug).pk)
+
+
+def test_an_lcsw_is_a_licensed_clinician_whatever_is_posted(applicant_client, applicant):
+    applicant_client.post(
+        APPLY,
+        complete(
+            action="save",
+            profession=_term("licensed-clinical-social-worker"),
+            credential_tier="associate",
+        ),
+    )
+    assert Application.objects.get(user=applicant).credential_tier == "licensed"
+    page = html(applicant_client.get(APPLY))
+    assert "Licensed clinician</strong>" in page and "follows from your profession" in page
+    assert 'name="credential_tier"' not in page  # nothing to choose, nothing to get wrong
+
+
+def test_a_choice_only_where_the_profession_leaves_one(applicant_client, applicant):
+    applicant_client.post(APPLY, complete(action="save", profession=_term("art-therapist")))
+    page = html(applicant_client.get(APPLY))
+    offered = re.findall(r'name="credential_tier" value="(\w+)"', page)
+    assert sorted(offered) == ["allied", "licensed"]
+    response = applicant_client.post(
+        APPLY,
+        complete(action="save", profession=_term("art-therapist"), credential_tier="associate"),
+    )
+    error = html(response)
+    assert "As an Art Therapist, your tier is allied professional or licensed clinician." in error
+    assert Application.objects.get(user=applicant).credential_tier != "associate"
+
+
+def test_changing_the_profession_changes_the_tier(applicant_client, applicant):
+    applicant_client.post(
+        APPLY,
+        complete(action="save", profession=_term("art-therapist"), credential_tier="licensed"),
+    )
+    assert Application.objects.get(user=applicant).credential_tier == "licensed"
+    applicant_client.post(
+        APPLY, complete(action="save", profession=_term("certified-peer-support-specialist"))
+    )
+    assert Application.objects.get(user=applicant).credential_tier == "peer"
+    # A tier that no longer fits a profession with a choice is cleared, not kept.
+    applicant_client.post(
+        APPLY,
+        complete(action="save", profession=_term("case-manager"), credential_tier="peer"),
+    )
+    assert Application.objects.get(user=applicant).credential_tier == "peer"  # still fits
+    applicant_client.post(
+        APPLY,
+        complete(action="save", profession=_term("school-counselor"), credential_tier="peer"),
+    )
+    assert Application.objects.get(user=applicant).credential_tier == ""
+
+
+def test_autosave_sends_the_tier_again_only_when_the_profession_changed(
+    applicant_client, applicant
+):
+    data = complete(profession=_term("associate-professional-counselor"))
+    response = applicant_client.post(APPLY, data, HTTP_HX_REQUEST="true")
+    page = html(response)
+    assert 'id="tier-field" hx-swap-oob="true"' in page
+    assert "Pre-licensed associate</strong>" in page
+    response = applicant_client.post(APPLY, data, HTTP_HX_REQUEST="true")
+    assert "tier-field" not in html(response)
+
+
+def test_a_tier_that_does_not_fit_the_profession_cannot_be_submitted(db):
+    application = submitted_application(status=S.DRAFT)
+    Application.objects.filter(pk=application.pk).update(
+        profession=Term.objects.get(slug="psychiatrist"), credential_tier="peer"
+    )
+    application.refresh_from_db()
+    assert vetting.missing_for_submission(application)["credential_tier"] == (
+        "As a Psychiatrist, your tier is licensed clinician."
+    )
+
+
+# --- Reminding or replacing a reference while staff review (issue 18) ----------------------
+
+
+@pytest.fixture
+def with_staff(applicant_client, applicant, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant_client.post(APPLY, complete(action="submit"))
+    application = Application.objects.get(user=applicant)
+    assert application.status == S.SUBMITTED
+    mail.outbox.clear()
+    return application
+
+
+def _age_request(reference, days):
+    Reference.objects.filter(pk=reference.pk).update(
+        requested_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def test_a_reference_can_be_reminded_every_two_days_three_emails_in_all(
+    applicant_client, with_staff, django_capture_on_commit_callbacks
+):
+    reference = with_staff.references.get(position=1)
+    remind = reverse("members:reference_remind", args=[1])
+    page = html(applicant_client.get(APPLY))
+    assert "You can remind them from" in page  # just emailed: not yet
+    applicant_client.post(remind)
+    assert not mail.outbox
+    for sent in (2, 3):
+        _age_request(reference, days=3)
+        with django_capture_on_commit_callbacks(execute=True):
+            applicant_client.post(remind)
+        reference.refresh_from_db()
+        assert reference.sent_count == sent
+        assert mail.outbox[-1].to == ["dana@example.org"]
+        assert mail.outbox[-1].subject.startswith("[Hive] Reminder: Do you know")
+    _age_request(reference, days=3)
+    response = applicant_client.post(remind, follow=True)
+    assert "name someone else" in html(response)
+    assert len(mail.outbox) == 2
+    assert with_staff.events.filter(action="reference_resent").count() == 2
+
+
+def test_a_reference_can_be_replaced_and_the_old_link_stops_working(
+    applicant_client, with_staff, client, django_capture_on_commit_callbacks
+):
+    reference = with_staff.references.get(position=2)
+    old_link = reverse("members:reference", args=[vetting.reference_token(reference)])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = applicant_client.post(
+            reverse("members:reference_replace", args=[2]),
+            {
+                "replace-2-name": "Robin Mentor",
+                "replace-2-email": "robin@example.org",
+                "replace-2-relationship": "My consultation group lead since 2021",
+            },
+        )
+    assert response.status_code == 302
+    reference.refresh_from_db()
+    assert (reference.name, reference.email, reference.status) == (
+        "Robin Mentor",
+        "robin@example.org",
+        "pending",
+    )
+    assert [m.to for m in mail.outbox] == [["robin@example.org"]]
+    from django.test import Client
+
+    assert Client().get(old_link).status_code == 404  # Sam's link no longer answers
+    assert "You named a new reference." in html(applicant_client.get(APPLY))
+
+
+def test_replacing_a_reference_keeps_what_was_typed_and_says_what_is_wrong(
+    applicant_client, with_staff, applicant
+):
+    response = applicant_client.post(
+        reverse("members:reference_replace", args=[2]),
+        {
+            "replace-2-name": "Also Me",
+            "replace-2-email": applicant.email,
+            "replace-2-relationship": "",
+        },
+    )
+    page = html(response)
+    assert response.status_code == 200
+    assert "Say how they know your work." in page
+    assert 'value="Also Me"' in page
+    response = applicant_client.post(
+        reverse("members:reference_replace", args=[2]),
+        {
+            "replace-2-name": "Also Me",
+            "replace-2-email": applicant.email,
+            "replace-2-relationship": "Myself",
+        },
+    )
+    assert "Name someone other than yourself." in html(response)
+    assert with_staff.references.get(position=2).email == "sam@example.org"
+
+
+def test_replacements_are_limited(applicant_client, with_staff):
+    for n in range(vetting.references.MAX_REPLACEMENTS):
+        applicant_client.post(
+            reverse("members:reference_replace", args=[1]),
+            {
+                "replace-1-name": f"Person {n}",
+                "replace-1-email": f"person{n}@example.org",
+                "replace-1-relationship": "A colleague",
+            },
+        )
+    response = applicant_client.post(
+        reverse("members:reference_replace", args=[1]),
+        {
+            "replace-1-name": "One more",
+            "replace-1-email": "more@example.org",
+            "replace-1-relationship": "A colleague",
+        },
+    )
+    assert "please write to us" in html(response)
+    assert with_staff.references.get(position=1).email == "person2@example.org"
+
+
+def test_a_confirmed_reference_is_not_replaced_or_reminded(applicant_client, with_staff):
+    reference = with_staff.references.get(position=1)
+    vetting.reference_respond(reference=reference, confirmed=True)
+    page = html(applicant_client.get(APPLY))
+    assert reverse("members:reference_remind", args=[1]) not in page
+    assert reverse("members:reference_replace", args=[1]) not in page
+
+
+def test_references_are_managed_here_only_while_staff_review(applicant_client, applicant):
+    applicant_client.get(APPLY)  # a draft: the form edits references
+    assert applicant_client.post(reverse("members:reference_remind", args=[1])).status_code == 404
+    assert applicant_client.post(reverse("members:reference_replace", args=[1])).status_code == 404

@@ -175,12 +175,15 @@ def test_changing_email_requires_reauthentication(client, member):
 def test_sessions_list_and_sign_out_other_sessions(client, member, django_user_model):
     from django.test import Client
 
-    other = Client(HTTP_USER_AGENT="Other browser")
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+    other = Client(HTTP_USER_AGENT=firefox)
     assert _login(other, member.email).status_code == 302
     assert _login(client, member.email).status_code == 302
     page = client.get(reverse("usersessions_list"))
     assert page.status_code == 200
-    assert "Other browser" in page.content.decode()
+    # A readable name, never the raw User-Agent (issue 18).
+    assert "Firefox on Linux" in page.content.decode()
+    assert firefox not in page.content.decode()
     client.post(reverse("usersessions_list"))
     assert other.get("/").context["user"].is_anonymous
     assert client.get("/").context["user"] == member

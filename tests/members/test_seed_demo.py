@@ -187,3 +187,28 @@ def test_a_handful_of_complete_applications_wait_for_review(db):
     ).exists()
     # The demo applicant login is left to fill in a draft of their own.
     assert not Application.objects.filter(user__email=DEMO_LOGINS["applicant"]).exists()
+
+
+def test_open_requests_come_with_their_notifications(client, db):
+    """Issue 18: the demo made requests without notifications, so the notification
+    center said "Nothing here yet" while four requests waited."""
+    from members.models import Connection
+    from notifications.models import Notification
+
+    seed_community(members=40, seed=7)
+    member = User.objects.get(email=DEMO_LOGINS["member"])
+    waiting = (
+        Connection.objects.involving(member)
+        .filter(status=Connection.Status.REQUESTED)
+        .exclude(requested_by=member)
+    )
+    assert waiting.exists()
+    notices = Notification.objects.filter(recipient=member, kind="connection_request")
+    assert sorted(n.key for n in notices) == sorted(f"connection_request:{c.pk}" for c in waiting)
+    every_open = Connection.objects.filter(status=Connection.Status.REQUESTED).count()
+    assert Notification.objects.filter(kind="connection_request").count() == every_open
+    # …and the member can answer them where they are shown.
+    client.force_login(member)
+    page = client.get("/notifications/").content.decode()
+    first = waiting.select_related("requested_by__profile").first()
+    assert f"/members/{first.requested_by.profile.handle}/accept/" in page

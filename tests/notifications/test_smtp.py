@@ -130,7 +130,7 @@ def test_security_email_cannot_be_unsubscribed(db, sink, send):
 
     body = parts(message)
     text, html = body["text/plain"], body["text/html"]
-    assert "This change was made to your Hive account: Your password was changed." in text
+    assert "Your password was changed on your Hive account." in text
     assert "From: 203.0.113.7 (Firefox on Linux)" in text
     assert "2:30 PM CEST" in text  # 12:30 UTC in the member's own zone
     why = (
