@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from members.models.accounts import User, good_standing_q
-from members.models.connections import not_blocked_with
+from members.models.connections import Connection, not_blocked_with
 
 # Words a handle may not be: they are, or may become, paths next to /members/<handle>/
 # or read as if Hive itself were speaking.
@@ -114,6 +114,18 @@ class ProfileQuerySet(models.QuerySet):
         if viewer is None or not viewer.is_authenticated:
             return self.all()
         return self.filter(not_blocked_with(viewer, "user_id"))
+
+    def mutual_connections(self, viewer, other) -> ProfileQuerySet:
+        """Members connected to both `viewer` and `other`, as `viewer` may see them: in
+        good standing and in no block with the viewer. It tells the viewer nothing about
+        anyone they did not know: each is already the viewer's own connection."""
+        return (
+            self.in_good_standing()
+            .visible_to(viewer)
+            .filter(user_id__in=Connection.objects.accepted_ids_of(viewer))
+            .filter(user_id__in=Connection.objects.accepted_ids_of(other))
+            .exclude(user_id__in=[viewer.pk, other.pk])
+        )
 
 
 class Profile(models.Model):

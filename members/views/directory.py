@@ -214,6 +214,36 @@ def _tags(profile: Profile, matched_ids: set[int]) -> tuple[list[Tag], int]:
     return tags, max(0, len(specialties) - room)
 
 
+def directory_card(
+    profile: Profile, visible: set[str], *, miles: bool, filtered_ids: frozenset[int] = frozenset()
+) -> DirectoryCard:
+    """One result card from the field groups `visible` to its viewer (and the marks a
+    search put on the profile, if any). `profile.chosen_terms` must be set (the search
+    sets it; the privacy page's preview too). Runs no query."""
+    card: dict = {
+        "profile": profile,
+        "visible": visible,
+        "name": marked_html(getattr(profile, "name_marked", None) or profile.display_name),
+    }
+    credentials = ""
+    if "credentials" in visible:
+        credentials = profile.credentials
+        label = profile.profession.label if profile.profession_id else ""
+        card["credential"] = ", ".join(part for part in (label, credentials) if part)
+    if "about" in visible and profile.headline:
+        marked = getattr(profile, "headline_marked", None) or profile.headline
+        card["headline"] = marked_html(_without_credential(marked, credentials))
+        card["snippet"] = _snippet(getattr(profile, "bio_marked", None), profile.bio)
+    if "location" in visible:
+        card["place"] = ", ".join(part for part in (profile.city, profile.region) if part)
+        if getattr(profile, "distance_km", None) is not None:
+            card["distance"] = distance_phrase(profile.distance_km, miles=miles)
+    if "practice" in visible:
+        matched = set(getattr(profile, "matched_term_ids", None) or ()) | filtered_ids
+        card["tags"], card["more_tags"] = _tags(profile, matched)
+    return DirectoryCard(**card)
+
+
 def _cards(
     page, viewer, connected_ids: list[int], *, filtered_ids: set[int], miles: bool
 ) -> list[DirectoryCard]:
@@ -221,32 +251,15 @@ def _cards(
     viewer's connections were looked up for it). `filtered_ids` are the terms the filters
     asked for, which a card marks as matched too."""
     connected = set(connected_ids)
-    cards = []
-    for profile in page:
-        visible = visible_groups_for(profile, viewer, connected=profile.user_id in connected)
-        card: dict = {
-            "profile": profile,
-            "visible": visible,
-            "name": marked_html(getattr(profile, "name_marked", None) or profile.display_name),
-        }
-        credentials = ""
-        if "credentials" in visible:
-            credentials = profile.credentials
-            label = profile.profession.label if profile.profession_id else ""
-            card["credential"] = ", ".join(part for part in (label, credentials) if part)
-        if "about" in visible and profile.headline:
-            marked = getattr(profile, "headline_marked", None) or profile.headline
-            card["headline"] = marked_html(_without_credential(marked, credentials))
-            card["snippet"] = _snippet(getattr(profile, "bio_marked", None), profile.bio)
-        if "location" in visible:
-            card["place"] = ", ".join(part for part in (profile.city, profile.region) if part)
-            if getattr(profile, "distance_km", None) is not None:
-                card["distance"] = distance_phrase(profile.distance_km, miles=miles)
-        if "practice" in visible:
-            matched = set(getattr(profile, "matched_term_ids", None) or ()) | filtered_ids
-            card["tags"], card["more_tags"] = _tags(profile, matched)
-        cards.append(DirectoryCard(**card))
-    return cards
+    return [
+        directory_card(
+            profile,
+            visible_groups_for(profile, viewer, connected=profile.user_id in connected),
+            miles=miles,
+            filtered_ids=frozenset(filtered_ids),
+        )
+        for profile in page
+    ]
 
 
 @require_GET

@@ -3,8 +3,12 @@ connection and block actions taken from them."""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Window
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,12 +19,14 @@ from hive.http import local_next
 from hive.timezones import UTC
 from members import services
 from members.access import ProfileAccess, ProfileMoved, access_profile
+from members.distances import viewer_uses_miles
 from members.forms.profiles import ConnectForm, PrivacyForm, ProfileForm
 from members.models import Block, Connection, DualRelationship, Profile
 from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places, zone_of
-from members.privacy import groups_seen_by_another, profile_display
+from members.privacy import groups_seen_by_another, profile_display, visible_groups_for
 from members.ratelimit import browsing_limit
 from members.services import NotAllowed
+from members.views.directory import directory_card
 
 # --- Reading a profile ---------------------------------------------------------------------
 
@@ -34,6 +40,9 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
         access = access_profile(request.user, handle)
     except ProfileMoved as moved:
         return redirect("members:profile", handle=moved.profile.handle, permanent=True)
+    mutual, mutual_count = [], 0
+    if access.connection_state != "self":
+        mutual, mutual_count = _mutual(request.user, access.profile.user)
     return render(
         request,
         "members/profile_detail.html",
@@ -43,8 +52,25 @@ def profile_detail(request: HttpRequest, handle: str) -> HttpResponse:
             "state": access.connection_state,
             "connection": access.connection,
             "connect_form": ConnectForm(),
+            "mutual": mutual,
+            "mutual_count": mutual_count,
         },
     )
+
+
+MUTUAL_NAMED = 3
+
+
+def _mutual(viewer, other) -> tuple[list[Profile], int]:
+    """The first MUTUAL_NAMED mutual connections by name, and how many there are, in one
+    query (a window count beside the rows), whatever their number."""
+    rows = list(
+        Profile.objects.mutual_connections(viewer, other)
+        .annotate(total=Window(Count("pk")))
+        .only("handle", "display_name", "photo_token")
+        .order_by("display_name", "pk")[:MUTUAL_NAMED]
+    )
+    return rows, rows[0].total if rows else 0
 
 
 # --- Connection and block actions (POST only) ----------------------------------------------
@@ -312,8 +338,13 @@ def _save_profile(form: ProfileForm, user) -> bool:
 @member_required
 @require_http_methods(["GET", "POST"])
 def privacy(request: HttpRequest) -> HttpResponse:
-    """Who sees which part of my profile, the two switches, and a preview of my profile
-    as a member and as a connection see it."""
+    """Who sees which part of my profile, the two switches, and previews: my directory
+    card and my profile as a member and as a connection see them.
+
+    The previews follow the form before it is saved: with htmx, every change asks for
+    them again (a GET with the form's choices, answered with the previews only), built
+    from those choices on a copy of the profile; nothing is saved until "Save".
+    """
     profile = _own_profile(request)
     if request.method == "POST":
         form = PrivacyForm(request.POST, instance=profile)
@@ -321,31 +352,68 @@ def privacy(request: HttpRequest) -> HttpResponse:
             services.profile_update(profile=form.instance, fields=PrivacyForm.Meta.fields)
             messages.success(request, "Your privacy settings are saved.")
             return redirect("members:privacy")
-    else:
-        form = PrivacyForm(instance=profile)
-    # Previews show the saved settings (the form may hold unsaved, invalid input).
-    saved = Profile.objects.with_terms().get(pk=profile.pk) if form.is_bound else profile
-    previews = [
-        (
-            "How my profile looks to a member",
-            profile_display(saved, groups_seen_by_another(saved, connected=False)),
-        ),
-        (
-            "How my profile looks to a connection",
-            profile_display(saved, groups_seen_by_another(saved, connected=True)),
-        ),
-    ]
-    return render(request, "members/privacy.html", {"form": form, "previews": previews})
+        # The previews show the saved settings: the form holds invalid input.
+        saved = Profile.objects.with_terms().get(pk=profile.pk)
+        return render(request, "members/privacy.html", _privacy_context(request, form, saved))
+    if request.htmx and request.GET:
+        draft = PrivacyForm(request.GET, instance=copy.copy(profile))
+        shown = draft.instance if draft.is_valid() else profile
+        context = _privacy_context(request, PrivacyForm(instance=profile), shown, draft=True)
+        return render(request, "members/privacy.html#previews", context)
+    return render(
+        request,
+        "members/privacy.html",
+        _privacy_context(request, PrivacyForm(instance=profile), profile),
+    )
+
+
+def _privacy_context(request, form, shown: Profile, *, draft: bool = False) -> dict:
+    """The previews of `shown` (the saved profile, or a copy with unsaved choices)."""
+    shown.chosen_terms = sorted(shown.terms.all(), key=lambda term: (term.position, term.label))
+    as_member = groups_seen_by_another(shown, connected=False)
+    return {
+        "form": form,
+        "draft": draft,
+        "listed": shown.listed_in_directory,
+        "card": directory_card(shown, as_member, miles=viewer_uses_miles(request.user)),
+        "previews": [
+            ("How my profile looks to a member", profile_display(shown, as_member)),
+            (
+                "How my profile looks to a connection",
+                profile_display(shown, groups_seen_by_another(shown, connected=True)),
+            ),
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on /me/connections/: their profile, and the one line about them the
+    viewer may see (profession and letters, when shown to them)."""
+
+    profile: Profile
+    row: Connection | None
+    credential: str = ""
+
+
+def _person(profile: Profile, row: Connection | None, viewer, *, connected: bool) -> Person:
+    visible = visible_groups_for(profile, viewer, connected=connected)
+    credential = ""
+    if "credentials" in visible:
+        label = profile.profession.label if profile.profession_id else ""
+        credential = ", ".join(part for part in (label, profile.credentials) if part)
+    return Person(profile, row, credential)
 
 
 @member_required
 @require_GET
 def connections(request: HttpRequest) -> HttpResponse:
-    """My connections, requests to me, requests I sent, and the people I blocked."""
+    """My connections, requests to me, requests I sent, and the people I blocked. Four
+    queries, however many (the rows with both profiles and professions, then blocks)."""
     me = request.user
     rows = (
         Connection.objects.involving(me)
-        .select_related("user_a__profile", "user_b__profile")
+        .select_related("user_a__profile__profession", "user_b__profile__profession")
         .order_by("-accepted_at", "-created_at")
     )
     connected, received, sent = [], [], []
@@ -354,13 +422,15 @@ def connections(request: HttpRequest) -> HttpResponse:
         profile = getattr(other, "profile", None)
         if profile is None or not other.is_member:
             continue  # a member no longer in good standing does not exist for others
-        entry = (profile, row)
-        if row.status == Connection.Status.ACCEPTED:
-            connected.append(entry)
+        accepted = row.status == Connection.Status.ACCEPTED
+        person = _person(profile, row, me, connected=accepted)
+        if accepted:
+            connected.append(person)
         elif row.requested_by_id == me.pk:
-            sent.append(entry)
+            sent.append(person)
         else:
-            received.append(entry)
+            received.append(person)
+    connected.sort(key=lambda person: person.profile.display_name.casefold())
     blocks = (
         Block.objects.filter(blocker=me, blocked__profile__isnull=False)
         .select_related("blocked__profile")

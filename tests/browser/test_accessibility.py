@@ -350,3 +350,46 @@ def test_event_forms_showing_errors_pass_axe(browser, live_server, events_world)
     page.wait_for_load_state("networkidle")
     problems += [f"co-organizer with errors: {line}" for line in violations(page)]
     assert problems == []
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=list(VIEWPORTS))
+def test_first_week_states_pass_axe(browser, live_server, community, viewport):
+    """States of the first-week pages only an action shows: a values step saved (its note
+    and Undo) and one with a problem, the profile editor with an error open, the privacy
+    previews following an unsaved choice, and a directory search with filters chosen."""
+    page = signed_in(browser, live_server, community["member"].email, VIEWPORTS[viewport])
+    problems = []
+
+    def check_here(name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true })")
+        problems.extend(f"{name}: {line}" for line in violations(page))
+
+    page.goto("/me/values/")
+    statement = page.locator(".values-statement").first
+    statement.get_by_role("group", name="My answer").get_by_role("radio").first.check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    check_here("values step saved")
+    statement = page.locator(".values-statement").first
+    statement.get_by_role("group", name="How much it matters").get_by_label("Very").check()
+    page.get_by_role("button", name="Save and continue").click()  # no answer of one's own
+    expect(page.locator(".values-statement.has-error")).to_have_count(1)
+    check_here("values step with a problem")
+
+    page.goto("/me/profile/")
+    page.get_by_role("textbox", name="Handle").fill("x")
+    page.get_by_role("button", name="Save and continue").first.click()
+    expect(page.locator(".form-errors")).to_be_visible()
+    check_here("profile editor with an error")
+
+    page.goto("/me/privacy/")
+    page.get_by_role("group", name="About me: pronouns, headline and bio").get_by_label(
+        "Only me"
+    ).check()
+    expect(page.locator("#privacy-previews")).to_contain_text("Not saved yet")
+    check_here("privacy previews of unsaved choices")
+
+    page.goto("/directory/?q=anxiety&specialty=anxiety&near=Oakland%2C+CA&radius=25")
+    check_here("directory with words and filters")
+    assert problems == []

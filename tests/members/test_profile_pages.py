@@ -271,7 +271,8 @@ def page_queries(client, path):
 def test_profile_query_budget_does_not_grow_with_terms(client, owner):
     """session, user (twice: once more for allauth's user session), profile (with user
     and profession), terms, connection, block, the viewer's private relationship mark
-    (matching), notification badge: 9, with 2 terms or 20."""
+    (matching), mutual connections (names and count together), notification badge: 10,
+    with 2 terms or 20."""
     terms = list(Term.objects.exclude(kind=Term.Kind.PROFESSION)[:20])
     assert len(terms) == 20
     login(client, MemberFactory())
@@ -280,8 +281,65 @@ def test_profile_query_budget_does_not_grow_with_terms(client, owner):
     _, few = page_queries(client, url())
     owner.profile.terms.set(terms)
     response, many = page_queries(client, url())
-    assert len(few) == len(many) <= 9, many
+    assert len(few) == len(many) <= 10, many
     assert terms[-1].label in response.content.decode()
+
+
+# --- Mutual connections and the actions at the top ------------------------------------------
+
+
+def test_ask_to_connect_comes_before_the_profile_and_the_rest_after(client, owner):
+    html = login(client, MemberFactory()).get(url()).content.decode()
+    ask = html.index(">Ask to connect</button>")
+    assert html.index('<h1 class="profile-name">') < ask < html.index("Bio-secret-words")
+    # The note is optional and folded; block and report come after the profile.
+    assert '<details class="connect-note">' in html and 'name="note"' in html
+    assert html.index("Bio-secret-words") < html.index("Block Dana Owner…")
+
+
+def test_mutual_connections_are_named_as_the_viewer_may_see_them(client, owner):
+    viewer = MemberFactory()
+    shared = []
+    for name in ("Ana Alvarez", "Ben Brooks", "Cy Chen", "Di Diaz", "Ed Evans"):
+        person = MemberFactory(profile__display_name=name)
+        Profile.objects.filter(user=person).update(display_name=name)
+        connect(viewer, person)
+        connect(owner, person)
+        shared.append(person)
+    only_mine, only_theirs = MemberFactory(), MemberFactory()
+    connect(viewer, only_mine)
+    connect(owner, only_theirs)
+    services.block_create(blocker=shared[1], blocked=viewer)  # Ben and the viewer: gone
+    shared[2].membership_status = User.Status.SUSPENDED  # Cy: not in good standing
+    shared[2].save()
+    html = login(client, viewer).get(url()).content.decode()
+    mutual = html.split('class="profile-mutual"', 1)[1].split("</p>", 1)[0]
+    assert "3 mutual connections:" in mutual
+    for name in ("Ana Alvarez", "Di Diaz", "Ed Evans"):
+        assert name in mutual
+    for absent in ("Ben Brooks", "Cy Chen", only_mine.profile.display_name):
+        assert absent not in mutual
+    assert only_theirs.profile.display_name not in html  # never someone the viewer does not know
+    assert "Ana Alvarez</a>, <a" in mutual and "Di Diaz</a> and <a" in mutual
+    # Nobody in common: nothing said; on one's own profile: nothing either.
+    assert "profile-mutual" not in login(client, only_theirs).get(url()).content.decode()
+    assert "profile-mutual" not in login(client, owner).get(url()).content.decode()
+
+
+def test_mutual_connections_cost_one_query_however_many(client, owner):
+    viewer = MemberFactory()
+    login(client, viewer).get(url())
+    people = [MemberFactory() for _ in range(6)]
+    connect(viewer, people[0])
+    connect(owner, people[0])
+    _, one = page_queries(client, url())
+    for person in people[1:]:
+        connect(viewer, person)
+        connect(owner, person)
+    response, six = page_queries(client, url())
+    assert len(one) == len(six)
+    assert "6 mutual connections:" in response.content.decode()
+    assert "and 3 more" in response.content.decode()
 
 
 # --- Editing my profile ---------------------------------------------------------------------
@@ -411,3 +469,46 @@ def test_privacy_bad_value_shows_error(client, owner):
     response = login(client, owner).post(reverse("members:privacy"), {"about_visibility": "all"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_connections_page_lines_up_answers_and_keeps_remove_out_of_the_way(client, owner):
+    me = MemberFactory()
+    friend, asker = MemberFactory(), MemberFactory()
+    connect(me, friend)
+    services.connection_request(sender=asker, recipient=me, note="Coffee?")
+    lcsw = Term.objects.get(kind=Term.Kind.PROFESSION, slug="licensed-clinical-social-worker")
+    Profile.objects.filter(user=friend).update(profession=lcsw, credentials="LCSW")
+    Profile.objects.filter(user=asker).update(
+        profession=lcsw, credentials="LCSW", credentials_visibility="connections"
+    )
+    html = login(client, me).get(reverse("members:connections")).content.decode()
+    request = html.split('class="person-row"', 1)[1].split("</li>", 1)[0]
+    # One row per request: who, their note, then the answers in a column of their own.
+    actions = request.split('class="person-actions"', 1)[1]
+    assert ">Accept<" in actions and ">Decline<" in actions
+    assert "“Coffee?”" in request
+    assert "LCSW" not in request  # shown to connections only, and they are not one yet
+    connected = html.split('id="connected-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Licensed Clinical Social Worker, LCSW" in connected
+    # Removing is in "More", not the main action beside the name.
+    more = connected.split('<details class="person-more">', 1)[1].split("</details>", 1)[0]
+    assert "Remove connection" in more
+    assert connected.count("Remove connection") == 1
+    assert ">Message<" in connected
+
+
+def test_connections_page_query_budget_does_not_grow(client):
+    me = MemberFactory()
+    login(client, me).get(reverse("members:connections"))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("members:connections")).status_code == 200
+        return len(captured)
+
+    connect(me, MemberFactory())
+    one = count()
+    for _ in range(6):
+        connect(me, MemberFactory())
+        services.connection_request(sender=MemberFactory(), recipient=me)
+    assert count() == one
