@@ -43,6 +43,7 @@ BLOCK = 1024
 WINDOW = 1  # blocks after (and, by symmetry, before) each block
 ROWS_PER_TILE = 1024
 PER_MEMBER = 12
+COMPACT_EVERY = 30  # pairs held per member before they are compacted
 EVICTEES = 3
 LEFT_OVER_FACTOR = 4
 BRIDGE_WINDOW = 3
@@ -111,6 +112,7 @@ class Collector:
         self.n = enc.accepts.shape[0]
         self.k = per_member
         self.parts: list[tuple[np.ndarray, ...]] = []
+        self.held = 0
         self.pairs_scored = 0
 
     def tile(self, rows_i: np.ndarray, rows_j: np.ndarray, *, symmetric: bool = False) -> None:
@@ -134,20 +136,29 @@ class Collector:
         in_person = tile.in_person[a, b]
         score = final_scores(self.enc, u, v, tile.values[a, b], in_person)
         self.parts.append((np.minimum(u, v), np.maximum(u, v), score, in_person))
+        self.held += u.size
+        if self.held > COMPACT_EVERY * self.n:
+            self.parts = [self._compacted()]
+            self.held = self.parts[0][0].size
+
+    def _compacted(self) -> tuple[np.ndarray, ...]:
+        """The pairs kept so far, each once, and only among the best `per_member` of
+        either member. Safe at any time: a pair out of both members' best now stays out
+        as more pairs arrive. Done as the pairs pile up, so they never take much memory."""
+        columns = zip(*self.parts, strict=True)
+        u, v, score, in_person = (np.concatenate(column) for column in columns)
+        _, first = np.unique(u * self.n + v, return_index=True)
+        u, v, score, in_person = u[first], v[first], score[first], in_person[first]
+        keep = _top_per_node(u, score, self.k) | _top_per_node(v, score, self.k)
+        return u[keep], v[keep], score[keep], in_person[keep]
 
     def edges(self) -> Edges:
         """Every kept pair once, then only those among the best `per_member` of either
-        of its two members."""
+        of its two members, in (u, v) order."""
         if not self.parts:
             empty = np.zeros(0, np.int64)
             return Edges(empty, empty, np.zeros(0, np.float32), np.zeros(0, bool))
-        columns = zip(*self.parts, strict=True)
-        u, v, score, in_person = (np.concatenate(column) for column in columns)
-        key = u * self.n + v
-        key, first = np.unique(key, return_index=True)
-        u, v, score, in_person = u[first], v[first], score[first], in_person[first]
-        keep = _top_per_node(u, score, self.k) | _top_per_node(v, score, self.k)
-        return Edges(u[keep], v[keep], score[keep], in_person[keep])
+        return Edges(*self._compacted())
 
 
 def _top_per_node(node: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:

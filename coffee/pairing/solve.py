@@ -30,6 +30,8 @@ at this size in pure Python. The benchmark compares this with networkx on a
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 from coffee.pairing.candidates import Edges
@@ -93,8 +95,10 @@ class _Improver:
         indptr = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(both_u, minlength=n), out=indptr[1:])
         self.ptr = indptr.tolist()
-        self.nbr = both_v[order].tolist()
-        self.wt = both_w[order].tolist()
+        # Typed arrays rather than lists: 8 bytes an entry instead of ~36 (an object
+        # and a pointer), at millions of entries.
+        self.nbr = array("q", both_v[order].tobytes())
+        self.wt = array("d", both_w[order].tobytes())
         # Each member's best candidate's weight (0 without any): bounds what can gain.
         best = np.zeros(n)
         np.maximum.at(best, both_u, both_w)
@@ -186,6 +190,7 @@ class _Improver:
                     on_path.difference_update((y, m))
 
         walk(a, 0.0, 1)
+        walk = None  # noqa: F841  (the closure refers to itself: let it go now, not at gc)
         if best_path is None:
             return 0
         found, pair_weights = best_path
