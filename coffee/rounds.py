@@ -316,8 +316,9 @@ def rounds_close(*, now: datetime | None = None, before_week: date | None = None
 
 
 def _pause_ghosts(round_: Round, ghost_ids: list[int], now: datetime) -> None:
-    """Pause those who have now left GHOSTING_LIMIT intros in a row unanswered, and tell
-    each how to come back (a handful a round: one notification each)."""
+    """Pause those who have now left GHOSTING_LIMIT intros in a row unanswered (one
+    UPDATE), and tell each how to come back (one notification each: the notifications
+    backbone keeps a row per member)."""
     if not ghost_ids:
         return
     to_pause = list(
@@ -329,12 +330,10 @@ def _pause_ghosts(round_: Round, ghost_ids: list[int], now: datetime) -> None:
         )
         .select_related("user")
     )
+    CoffeeSettings.objects.filter(pk__in=[row.pk for row in to_pause]).update(
+        paused_at=now, paused_reason=CoffeeSettings.PauseReason.UNANSWERED, updated_at=now
+    )
     for row in to_pause:
-        row.paused_at = now
-        row.paused_reason = CoffeeSettings.PauseReason.UNANSWERED
-        row.updated_at = now
-        row.full_clean()
-        row.save(update_fields=["paused_at", "paused_reason", "updated_at"])
         notifications.paused(member=row.user, round_=round_, unanswered=row.unanswered_in_a_row)
 
 
