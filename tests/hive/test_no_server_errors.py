@@ -179,6 +179,9 @@ def test_routes_are_found():
     assert not any(route.startswith("admin/") for route in found)
 
 
+# Every route × role × awkward value is a few thousand requests: minutes on a busy
+# machine, more than the suite's default limit.
+@pytest.mark.timeout(1200)
 def test_no_route_answers_a_server_error(people):
     failures = []
     for role in ("visitor", "applicant", "lapsed", "member", "staff"):
