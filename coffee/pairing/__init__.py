@@ -16,8 +16,10 @@ window): `forbidden`. Here:
   both members' travel, otherwise by video when both are open to it, otherwise not at
   all; `Pair.in_person` says which;
 - candidates: every pair near enough in person, and for video a bounded pool of
-  like-minded members each (candidates.py);
-- the matching maximises the total score, waited members first (solve.py);
+  like-minded members each; then, for the members a first matching left over, every
+  pair among them and the partners they could take (candidates.py);
+- the matching maximises the total score, waited members first: greedy, then
+  improving paths and swaps (solve.py);
 - the result is deterministic: the same seekers and exclusions, in any order, give the
   same pairs.
 
@@ -51,7 +53,7 @@ def plan_round(
     forbidden: Collection[tuple[int, int]],
     snapshot=None,
 ) -> list[Pair]:
-    """The pairs of a round, best first by nothing in particular: sorted by `a`.
+    """The pairs of a round, sorted by `a`.
 
     `snapshot`: a `matching.engine.MatchingSnapshot`; None takes this process's
     (`matching.engine.snapshot()`, brought up to date). Members it lacks are read from

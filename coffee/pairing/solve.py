@@ -10,8 +10,10 @@ partner, not herded onto another waited member.
 
 1. Greedy: pairs in order of score (pairs with a waited member first), each taken when
    both members are still free. A half-approximation in theory, and in practice it
-   strands members with few candidates (someone open only to meeting in person, in a
-   small town) whose candidates others took first.
+   strands members whose candidates others took first: those with few candidates
+   (open only to meeting in person, in a small town) and those who score low with
+   most. (The caller then adds candidates for them, candidates.bridges, and calls
+   `improve` again.)
 2. Local improvements, alternating until nothing changes (at most PASSES rounds):
    - Paths from each member left free: the best alternating path breaking up to DEPTH
      pairs, within STEPS neighbours looked at (a budget in steps, not seconds, so the
@@ -37,7 +39,6 @@ import numpy as np
 from coffee.pairing.candidates import Edges
 
 WAIT_BONUS = 1.0
-SCARCE = 0
 PASSES = 6
 SWAP_ROUNDS = 8
 DEPTH = 3  # pairs a path may break up
@@ -62,9 +63,7 @@ def match(n: int, edges: Edges, waited: np.ndarray, user_ids: np.ndarray) -> np.
         return mate
     u, v = edges.u, edges.v
     either = waited[u] | waited[v]
-    degree = np.bincount(np.concatenate([u, v]), minlength=n)
-    scarce = np.minimum(degree[u], degree[v]) <= SCARCE
-    order = np.lexsort((tie_key(user_ids[u], user_ids[v]), -edges.score, ~scarce, ~either))
+    order = np.lexsort((tie_key(user_ids[u], user_ids[v]), -edges.score, ~either))
     mates = [-1] * n
     for a, b in zip(u[order].tolist(), v[order].tolist(), strict=True):
         if mates[a] < 0 and mates[b] < 0:
