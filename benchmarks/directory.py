@@ -56,16 +56,16 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import math
 import os
 import random
 import re
 import statistics
-import sys
 import time
-import types
 
 from _db import scratch_session
+
+# Shared with the other page benchmarks; imported from here by some of them too.
+from _pages import QueryCounter, install_floor, percentile  # noqa: F401
 
 SCRATCH = "hive_bench"
 TARGET_P95_MS = 30.0
@@ -255,48 +255,6 @@ def cases(inputs: Inputs) -> dict[str, tuple[str, object]]:
 
 
 # --- The run --------------------------------------------------------------------------
-
-
-def install_floor() -> None:
-    """Serve the floor view at /bench/floor/ beside the real routes, for this run only."""
-    from django.conf import settings
-    from django.http import HttpResponse
-    from django.template import engines
-    from django.urls import clear_url_caches, path
-
-    import hive.urls
-    from hive.access import member_required
-
-    template = engines["django"].from_string(
-        "<!doctype html><title>Floor</title><p>Hello, {{ request.user.email }}.</p>"
-    )
-
-    @member_required
-    def floor(request):
-        return HttpResponse(template.render({}, request))
-
-    urls = types.ModuleType("directory_bench_urls")
-    urls.urlpatterns = [path("bench/floor/", floor), *hive.urls.urlpatterns]
-    sys.modules[urls.__name__] = urls
-    settings.ROOT_URLCONF = urls.__name__
-    clear_url_caches()
-
-
-class QueryCounter:
-    """Counts SQL statements through connection.execute_wrapper, keeping none."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest value at least `fraction` of them reach."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def run(args, seeding: str) -> None:

@@ -2,6 +2,7 @@
 generating the next quarter's sessions for every group.
 
     .venv/bin/python benchmarks/groups.py [--groups 10000] [--iterations 100] [--keep]
+                                          [--pages-only]
 
 Seeds the demo (300 people) into its own scratch database, `hive_bench_groups`, then
 adds --groups groups in bulk (each with its organizer seated and version 1 of its
@@ -12,21 +13,25 @@ agreement accepted; a third of them with three more members), no sessions yet. T
    constant means the work per group does not grow with anything but its own rows).
 2. Pages, requested as the demo member through Django's test client (whole middleware
    stack, DEBUG off) in shuffled rounds: the floor (a member-only view with a tiny
-   template, benchmarks/directory.install_floor), /groups/ (first page, a deep page),
-   the page of a group the member belongs to (sessions, members, discussion) and one
-   of its sessions. Printed: min/p50/p95 in ms, p95 against 4x the floor, SQL per
-   request.
+   template, benchmarks/_pages.install_floor), /groups/ (the first page and a deep
+   one), the page of a group the member belongs to (sessions, members, discussion),
+   one of its sessions and all its sessions. The deep page is halfway down the list,
+   reached by its keyset cursor as the "More groups" link does. Printed:
+   min/p50/p95 in ms, p95 against 4x the floor, SQL per request.
+3. The list's statement for that deep page, in the database alone (EXPLAIN ANALYZE,
+   best of 10): the keyset statement the page runs, against the OFFSET statement and
+   the COUNT(*) the paginator ran before (kept here as the reference it replaced).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
+from urllib.parse import urlencode
 
 from _db import scratch_session
-from directory import QueryCounter, install_floor, percentile
+from _pages import FLOOR, QueryCounter, install_floor, load, percentile, print_pages, time_pages
 
 SCRATCH = "hive_bench_groups"
 FLOOR_URL = "/bench/floor/"
@@ -39,11 +44,24 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="with --keep: skip generation when the kept groups have their sessions",
+    )
     args = parser.parse_args()
     with scratch_session(SCRATCH, keep=args.keep):
         seed(args)
-        generation(args)
+        if not (args.pages_only and _has_sessions()):
+            generation(args)
         pages(args)
+        list_statement()
+
+
+def _has_sessions() -> bool:
+    from groups.models import Session
+
+    return Session.objects.filter(group__slug__startswith="bench-").exists()
 
 
 def seed(args) -> None:
@@ -139,10 +157,11 @@ def generation(args) -> None:
 
 
 def pages(args) -> None:
-    from django.db import connection
     from django.test import Client
 
     from groups.models import Group, Membership, Session
+    from groups.paging import cursor_for
+    from groups.views.groups import PER_PAGE
     from hive.demo import DEMO_LOGINS
     from members.models import User
 
@@ -151,43 +170,77 @@ def pages(args) -> None:
     mine = Membership.objects.filter(member=member, role="member").select_related("group").first()
     group = mine.group
     session = Session.objects.filter(group=group).first()
-    deep = Group.objects.listed().count() // 20 // 2
+    # The deep page: halfway down the list, reached by its keyset cursor (the "More
+    # groups" link of the page before it), as a member walking the list would.
+    listed = Group.objects.listed().visible_to(member).order_by("-created_at", "-id")
+    deep = listed.count() // PER_PAGE // 2
+    anchor = listed[deep * PER_PAGE - 1]
+    deep_url = "/groups/?" + urlencode({"after": cursor_for(anchor.created_at, anchor.pk)})
     table = {
-        "floor": FLOOR_URL,
+        FLOOR: FLOOR_URL,
         "/groups/": "/groups/",
-        f"/groups/?page={deep}": f"/groups/?page={deep}",
+        f"/groups/ page {deep + 1} (keyset)": deep_url,
         "a group page (member)": f"/groups/{group.slug}/",
         "a session page (member)": f"/groups/{group.slug}/sessions/{session.pk}/",
+        "all sessions (member)": f"/groups/{group.slug}/sessions/",
     }
     client = Client()
     client.force_login(member)
-    times = {name: [] for name in table}
-    queries = {}
-    rng = random.Random(1)
-    order = list(table)
-    for round_number in range(args.warmup + args.iterations):
-        rng.shuffle(order)
-        for name in order:
-            counter = QueryCounter()
-            with connection.execute_wrapper(counter):
-                started = time.perf_counter()
-                response = client.get(table[name])
-                elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                raise SystemExit(f"{table[name]} answered {response.status_code}")
-            if round_number >= args.warmup:
-                times[name].append(elapsed)
-                queries[name] = counter.count
-    floor_p95 = percentile(times["floor"], 0.95)
-    print(f"pages ({args.iterations} rounds; load average {os.getloadavg()[0]:.1f})")
-    print(f"  {'page':30} {'min':>6} {'p50':>6} {'p95':>6} {'x p95':>6} {'SQL':>4}")
-    for name, values in times.items():
-        p95 = percentile(values, 0.95)
-        verdict = "" if name == "floor" else ("OK" if p95 <= 4 * floor_p95 else "MISS")
-        print(
-            f"  {name:30} {min(values):6.1f} {percentile(values, 0.5):6.1f} {p95:6.1f}"
-            f" {p95 / floor_p95:6.1f} {queries[name]:4d} {verdict}"
-        )
+    timings = time_pages(client, table, iterations=args.iterations, warmup=args.warmup)
+    print(f"pages ({args.iterations} rounds; load average {load()})")
+    print_pages(timings, width=30)
+
+
+def list_statement() -> None:
+    from django.db import connection
+    from django.db.models import Count, F, OuterRef, Subquery
+    from django.db.models.functions import Coalesce, Greatest
+
+    from groups.models import Group, Membership
+    from groups.paging import before
+    from groups.views.groups import PER_PAGE
+    from hive.demo import DEMO_LOGINS
+    from members.models import User
+
+    member = User.objects.get(email=DEMO_LOGINS["member"])
+    taken = (
+        Membership.objects.filter(group=OuterRef("pk"), status__in=Membership.HOLDING_SEAT)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    # The list view's query (groups/views/groups.py group_list), built the same way.
+    rows = (
+        Group.objects.listed()
+        .visible_to(member)
+        .select_related("organizer__profile")
+        .annotate(seats_open=Greatest(F("capacity") - Coalesce(Subquery(taken), 0), 0))
+        .order_by("-created_at", "-id")
+    )
+    deep = rows.count() // PER_PAGE // 2
+    anchor = rows[deep * PER_PAGE - 1]
+    statements = {
+        "keyset (now)": rows.filter(before("created_at", (anchor.created_at, anchor.pk)))[
+            : PER_PAGE + 1
+        ],
+        "OFFSET (before)": rows[deep * PER_PAGE : (deep + 1) * PER_PAGE],
+        "COUNT(*) (before)": None,
+    }
+    print(f"the list's statement for page {deep + 1} (EXPLAIN ANALYZE, best of 10)")
+    for name, query in statements.items():
+        sql, params = (query if query is not None else rows).query.sql_with_params()
+        if query is None:
+            sql = f"SELECT COUNT(*) FROM ({sql}) AS counted"  # noqa: S608 - Django-built SQL
+        best = None
+        with connection.cursor() as cursor:
+            for _ in range(10):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+                plan = cursor.fetchone()[0]
+                plan = plan[0] if isinstance(plan, list) else plan
+                took = plan["Execution Time"]
+                best = took if best is None else min(best, took)
+        print(f"  {name:20} {best:8.2f} ms")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from events.models import Event
+from events.models import Event, Rsvp
 
 
 def access_event(user, slug: str) -> Event:
@@ -30,5 +30,17 @@ def access_organized_event(user, slug: str) -> Event:
     """The event at `slug` if `user` organizes it (its organizer pages), else 404."""
     event = access_event(user, slug)
     if not event.organizers.filter(user=user).exists():
+        raise Http404("No such event.")
+    return event
+
+
+def access_attended_event(user, slug: str) -> Event:
+    """The event at `slug` if `user` may see it and was checked in there, once it has
+    started and was not cancelled (the "who you attended with" page), else 404."""
+    event = access_event(user, slug)
+    attended = Rsvp.objects.filter(
+        event=event, user=user, status=Rsvp.Status.GOING, checked_in_at__isnull=False
+    ).exists()
+    if not attended or event.is_cancelled or not event.has_started:
         raise Http404("No such event.")
     return event

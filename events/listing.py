@@ -1,4 +1,4 @@
-"""The events list (/events/): which events a member sees, filtered, in one query."""
+"""The events list (/events/): which events a member sees, filtered, and one page of them."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import ACos, Coalesce, Cos, Greatest, Least, Radians, Sin
 from django.utils import timezone
 
-from events.models import Event, Organizer, Rsvp
+from events.models import MAX_DURATION, Event, Organizer, Rsvp
 from members.places import Place
 
 EARTH_RADIUS_KM = 6371.0
@@ -41,9 +42,14 @@ def _distance_km(latitude: float, longitude: float):
 def events_for(viewer, filters: EventFilters, *, now: datetime | None = None) -> QuerySet:
     """Upcoming events `viewer` may see, filtered, soonest first, each with its
     number going (`going_count`), the viewer's RSVP status (`my_status`) and whether
-    they organize it (`is_organizing`), and the creator's profile joined."""
+    they organize it (`is_organizing`)."""
     now = now or timezone.now()
-    events = Event.objects.visible_to(viewer).filter(ends_at__gt=now)
+    # An event lasts at most MAX_DURATION, so the ones still on started after now minus
+    # that: a bound on starts_at lets the soonest-first page walk the starts_at index
+    # from there and stop after one page, instead of sorting every upcoming event.
+    events = Event.objects.visible_to(viewer).filter(
+        ends_at__gt=now, starts_at__gt=now - MAX_DURATION
+    )
     mine = Exists(
         Rsvp.objects.filter(
             event=OuterRef("pk"),
@@ -82,8 +88,19 @@ def events_for(viewer, filters: EventFilters, *, now: datetime | None = None) ->
             .annotate(distance_km=_distance_km(lat, lon))
             .filter(distance_km__lte=filters.radius_km)
         )
+    # Per-row subqueries, not a join and GROUP BY over every RSVP: PostgreSQL computes
+    # them after the sort and LIMIT, for the page's 20 events only (and a count ignores
+    # them), unless "with seats" filters on the count.
     events = events.annotate(
-        going_count=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING)),
+        going_count=Coalesce(
+            Subquery(
+                Rsvp.objects.filter(event=OuterRef("pk"), status=Rsvp.Status.GOING)
+                .values("event")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
         my_status=Subquery(
             Rsvp.objects.filter(event=OuterRef("pk"), user=viewer).values("status")[:1]
         ),
@@ -91,4 +108,16 @@ def events_for(viewer, filters: EventFilters, *, now: datetime | None = None) ->
     )
     if filters.seats:
         events = events.filter(going_count__lt=F("capacity"))
-    return events.select_related("created_by__profile").order_by("starts_at", "pk")
+    return events.order_by("starts_at", "pk")
+
+
+def events_page(events: QuerySet, number, *, per_page: int) -> Page:
+    """Page `number` of `events` (from events_for): the page's ids first, from the
+    filters and the order alone, then those events with their per-viewer facts. Asked
+    of the whole query, PostgreSQL computes the facts for every row it skips to reach a
+    deep page (the 144th: 2,860 rows, ~100 ms); this way only for the page's own."""
+    page = Paginator(events.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    found = {event.pk: event for event in events.filter(pk__in=ids)}
+    page.object_list = [found[pk] for pk in ids if pk in found]
+    return page

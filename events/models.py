@@ -23,9 +23,11 @@ from django.utils.timezone import now
 
 from hive.timezones import validate_timezone
 from members.models import Profile, User
+from members.models.connections import in_block_with_ids, not_blocked_with
 
 Tier = Profile.Tier
 MAX_CAPACITY = 5000
+MAX_DURATION = timedelta(days=14)  # the longest an event may last (Event.clean)
 
 
 class EventQuerySet(models.QuerySet):
@@ -36,9 +38,11 @@ class EventQuerySet(models.QuerySet):
         if user.is_staff:
             return self.all()
         organizing = models.Exists(Organizer.objects.filter(event=models.OuterRef("pk"), user=user))
-        creator_visible = models.Exists(
-            User.objects.visible_to(user).filter(pk=models.OuterRef("created_by_id"))
-        )
+        # The block rule on the creator's column, in its set form: an EXISTS over
+        # User.objects.visible_to() was planned as a pass over every member (~200 ms at
+        # 100,000) before the first event, and a NOT EXISTS per event costs a probe of
+        # the block table each (18 ms to count 6,000 events).
+        creator_visible = ~models.Q(created_by_id__in=in_block_with_ids(user))
         tier = _tier_of(user)
         open_to_tier = models.Q(allowed_tiers=[])
         if tier:
@@ -142,6 +146,12 @@ class Event(models.Model):
                 name="%(app_label)s_%(class)s_ends_after_start",
                 violation_error_message="An event ends after it starts.",
             ),
+            # The list relies on it (events.listing bounds starts_at by it).
+            models.CheckConstraint(
+                condition=models.Q(ends_at__lte=models.F("starts_at") + MAX_DURATION),
+                name="%(app_label)s_%(class)s_lasts_at_most_two_weeks",
+                violation_error_message="An event lasts at most two weeks.",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(place_name="", online_url=""),
                 name="%(app_label)s_%(class)s_has_venue_or_link",
@@ -186,7 +196,7 @@ class Event(models.Model):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = "An event ends after it starts."
-        if self.starts_at and self.ends_at and self.ends_at - self.starts_at > timedelta(days=14):
+        if self.starts_at and self.ends_at and self.ends_at - self.starts_at > MAX_DURATION:
             errors["ends_at"] = "An event lasts at most two weeks."
         if not self.place_name and not self.online_url:
             errors["place_name"] = "Choose a place or give an online link."
@@ -267,9 +277,7 @@ class Organizer(models.Model):
 class RsvpQuerySet(models.QuerySet):
     def visible_to(self, viewer) -> RsvpQuerySet:
         """RSVPs of people not in a block with `viewer` (attendee lists, follow-ups)."""
-        return self.filter(
-            models.Exists(User.objects.visible_to(viewer).filter(pk=models.OuterRef("user_id")))
-        )
+        return self.filter(not_blocked_with(viewer, "user_id"))
 
     def going(self) -> RsvpQuerySet:
         return self.filter(status=Rsvp.Status.GOING)

@@ -21,7 +21,7 @@ register(
         name="event_update",
         label="Events you are going to",
         description="When an event you are going to or waiting for changes its time, place "
-        "or link, or is cancelled.",
+        "or link, or is canceled.",
         default_channel=EMAIL,
     )
 )
@@ -140,5 +140,6 @@ def followup(*, rsvp, event, companions):
                 for c in companions
             ],
         },
-        url=_url(event),
+        # The page lists them again with "connect" and "remind me to follow up".
+        url=reverse("events:attended_with", args=[event.slug]),
     )

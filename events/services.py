@@ -107,7 +107,7 @@ def event_update(*, event: Event, editor: User, changes: dict) -> Event:
     locked = _lock(event)
     _require_organizer(locked, editor)
     if locked.is_cancelled:
-        raise ValidationError("A cancelled event cannot be edited.")
+        raise ValidationError("A canceled event cannot be edited.")
     changed = [
         name
         for name, value in changes.items()
@@ -225,7 +225,7 @@ def rsvp_going(*, event: Event, user: User) -> Rsvp:
     if not user.is_member:
         raise RsvpRefused("Only members in good standing can RSVP.")
     if locked.is_cancelled:
-        raise RsvpRefused("This event was cancelled.")
+        raise RsvpRefused("This event was canceled.")
     if locked.has_ended:
         raise RsvpRefused("This event is over.")
     if not locked.open_to(user):
@@ -293,7 +293,7 @@ def check_in(*, event: Event, by: User, rsvp: Rsvp, undo: bool = False) -> Rsvp:
     if locked.status != Status.GOING:
         raise ValidationError("Only members going can be checked in.")
     if event.is_cancelled:
-        raise ValidationError("This event was cancelled.")
+        raise ValidationError("This event was canceled.")
     if timezone.now() < event.starts_at - CHECK_IN_OPENS_BEFORE:
         raise ValidationError("Check-in opens a day before the event.")
     if undo:
@@ -375,10 +375,12 @@ def reminders_send(*, now: datetime | None = None) -> int:
 class Companion:
     name: str
     handle: str
+    user_id: int
 
 
 def companions_of(*, event: Event, user: User) -> list[Companion]:
-    """The people `user` attended with: checked in, in good standing, visible to them."""
+    """The people `user` attended with: checked in, in good standing, visible to them
+    (one query)."""
     rsvps = (
         Rsvp.objects.visible_to(user)
         .filter(event=event, status=Status.GOING, checked_in_at__isnull=False)
@@ -387,7 +389,7 @@ def companions_of(*, event: Event, user: User) -> list[Companion]:
         .select_related("user__profile")
         .order_by("user__profile__display_name")
     )
-    return [Companion(r.user.profile.display_name, r.user.profile.handle) for r in rsvps]
+    return [Companion(r.user.profile.display_name, r.user.profile.handle, r.user_id) for r in rsvps]
 
 
 def followups_send(*, now: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("events/<slug:slug>/rsvp/cancel/", attend.cancel_rsvp, name="rsvp_cancel"),
     path("events/<slug:slug>/calendar.ics", attend.event_calendar, name="calendar"),
     path("events/<slug:slug>/certificate.pdf", attend.certificate, name="certificate"),
+    path("events/<slug:slug>/attended-with/", attend.attended_with, name="attended_with"),
     path("events/<slug:slug>/edit/", organize.event_edit, name="edit"),
     path("events/<slug:slug>/cancel/", organize.event_cancel_view, name="cancel"),
     path("events/<slug:slug>/listing/", organize.event_listing, name="listing"),

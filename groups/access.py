@@ -54,12 +54,19 @@ class GroupAccess:
         return bool(getattr(self.viewer, "is_staff", False)) and not self.is_active
 
     @cached_property
-    def active_count(self) -> int:
-        return Membership.objects.filter(group=self.group).active().count()
+    def seats_taken(self) -> int:
+        """Members seated, and seats offered from the waitlist (held for someone)."""
+        return Membership.objects.filter(group=self.group).holding_seats().count()
 
     @property
     def open_seats(self) -> int:
-        return max(self.group.capacity - self.active_count, 0)
+        return max(self.group.capacity - self.seats_taken, 0)
+
+    @property
+    def asked_to_organize(self) -> bool:
+        return self.group.handover_to_id is not None and self.group.handover_to_id == getattr(
+            self.viewer, "pk", None
+        )
 
 
 def _group(user, slug: str) -> GroupAccess:
@@ -86,6 +93,7 @@ def access_group(user, slug: str) -> GroupAccess:
     known = access.membership is not None and access.membership.status in (
         Membership.Status.ACTIVE,
         Membership.Status.WAITLISTED,
+        Membership.Status.OFFERED,
         Membership.Status.INVITED,
         Membership.Status.REQUESTED,
         Membership.Status.DECLINED,

@@ -1,6 +1,7 @@
 """Consultation groups in the demo: a group of each join policy, run by demo people,
 plus two for the member login — member@hive.test belongs to one (agreement accepted,
-presenting next month) and organizes another, where a colleague's request to join waits.
+presenting next month) and organizes another, which offers an introductory
+conversation: a colleague's request to join waits, with a conversation proposed.
 
 Groups are made through the services, so every rule (agreement, seats, the rota, who
 may not be grouped with whom) holds for demo data too. Demo groups are recognised by
@@ -13,7 +14,7 @@ from datetime import time, timedelta
 
 from django.utils import timezone
 
-from groups import services
+from groups import organizing, services
 from groups.cadence import FORTNIGHTLY, MONTHLY, WEEKLY, Cadence
 from groups.models import Group, Membership, Session
 from hive.demo import DemoContext
@@ -68,8 +69,11 @@ def _slugged(group: Group, slug: str) -> Group:
     return group
 
 
-def _make(organizer: User, name, focus, policy, cadence, zone, capacity, listed) -> Group:
+def _make(
+    organizer: User, name, focus, policy, cadence, zone, capacity, listed, intro=False
+) -> Group:
     group = services.group_create(
+        intro_conversation=intro,
         organizer=organizer,
         name=name,
         focus=focus,
@@ -150,15 +154,24 @@ def seed(context: DemoContext) -> None:
             member.timezone if member.timezone != "UTC" else "America/Chicago",
             4,
             True,
+            intro=True,
         )
         for person in (pool.pop(), pool.pop()):
             services.group_invite(group=own, by=member, invitee=person)
             services.invitation_answer(group=own, member=person, accept=True)
             services.agreement_accept(group=own, member=person, version=own.agreement_version)
-        services.group_join(
+        asked = services.group_join(
             group=own,
             member=pool.pop(),
             introduction="I practice in a rural county and would value this group.",
+        )
+        talk = (timezone.now() + timedelta(days=5)).astimezone(member.zone)
+        organizing.intro_propose(
+            group=own,
+            by=member,
+            membership=asked,
+            at=talk.replace(hour=12, minute=30, second=0, microsecond=0),
+            channel="Video call, 20 minutes; I'll send the link by message",
         )
         made += 1
     context.summary.append(f"{made} consultation groups")

@@ -1,5 +1,6 @@
 """Forms for consultation groups: the group itself (with its cadence and, for a new
-group, the first agreement's clauses), a new agreement version, notes, a post, a move."""
+group, the first agreement's clauses), a new agreement version, notes, a post, a move,
+a handover, an introductory conversation, a report and the moderators' decision."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from groups.cadence import FREQUENCIES, MONTHLY, ORDINALS, WEEKDAYS, Cadence, parse_rule
-from groups.models import MAX_CAPACITY, MIN_CAPACITY, Group, Post
+from groups.models import MAX_CAPACITY, MIN_CAPACITY, Group, GroupReport, Post
 from hive.timezones import known_timezones
 from members.models import Profile
 from members.places import search_places
@@ -50,6 +51,7 @@ class GroupForm(forms.ModelForm):
             "zone",
             "capacity",
             "join_policy",
+            "intro_conversation",
             "listed",
             "allowed_tiers",
         ]
@@ -59,6 +61,8 @@ class GroupForm(forms.ModelForm):
             "duration_minutes": "Length in minutes",
             "zone": "Time zone",
             "listed": "List this group on the groups page",
+            "intro_conversation": "Offer a short introductory conversation to each person "
+            "who asks to join (groups by request)",
         }
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
@@ -73,6 +77,9 @@ class GroupForm(forms.ModelForm):
             label="Time zone", choices=[(z, z) for z in sorted(known_timezones())]
         )
         self.fields["capacity"].widget.attrs.update(min=MIN_CAPACITY, max=MAX_CAPACITY)
+        if self.instance.pk and self.instance.unlisted_by_staff:
+            self.fields["listed"].disabled = True
+            self.fields["listed"].help_text = "The moderators took this group off the list."
         self.fields["duration_minutes"].widget.attrs.update(min=15, max=480)
         if self.instance.pk:
             try:
@@ -110,6 +117,8 @@ class GroupForm(forms.ModelForm):
 
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if data["join_policy"] != Group.JoinPolicy.REQUEST:
+            data["intro_conversation"] = False
         data["place_id"] = self.place.geonameid if self.place else None
         data["place_label"] = self.place.label if self.place else ""
         return data
@@ -168,3 +177,74 @@ class MoveForm(forms.Form):
         if value > timezone.now() + timedelta(days=400):
             raise forms.ValidationError("Choose a time within the next year.")
         return value
+
+
+class HandoverForm(forms.Form):
+    """The organizer chooses who to ask to take the group over: members who accepted
+    the current agreement, by their (unguessable) membership id."""
+
+    member = forms.ChoiceField(label="Ask a member to organize the group")
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [
+            (str(m.pk), m.member.profile.display_name) for m in candidates
+        ]
+
+
+class IntroProposalForm(forms.Form):
+    at = forms.DateTimeField(
+        label="When (your time zone)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    channel = forms.CharField(
+        label="How",
+        max_length=200,
+        help_text="E.g. “Video call, I’ll send a link by message” or “Phone, 20 minutes”.",
+    )
+
+    def clean_at(self) -> datetime:
+        value = self.cleaned_data["at"]
+        if value <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        if value > timezone.now() + timedelta(days=120):
+            raise forms.ValidationError("Choose a time within the next four months.")
+        return value
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = GroupReport
+        fields = ["reason", "note"]
+        labels = {"reason": "What is wrong?", "note": "Tell the moderators more"}
+        widgets = {"reason": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "note": "Optional. Only Hive’s moderators read it. Please leave out anything "
+            "said in the group’s sessions about clients."
+        }
+
+
+class ModerationForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Decision",
+        widget=forms.RadioSelect,
+        choices=[
+            (GroupReport.Outcome.DISMISSED, "Dismiss: nothing to act on"),
+            (GroupReport.Outcome.WARNED, "Warn the organizer (they read your note)"),
+            (GroupReport.Outcome.UNLISTED, "Take the group off the list (they are told)"),
+        ],
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the audit log. For a warning, this is what the organizer reads.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == GroupReport.Outcome.WARNED and not data.get("note", "").strip():
+            self.add_error("note", "Write the warning the organizer will read.")
+        return data

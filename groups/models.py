@@ -106,6 +106,17 @@ class Group(models.Model):
         models.CharField(max_length=16, choices=Profile.Tier.choices), default=list, blank=True
     )
     agreement_version = models.PositiveIntegerField(default=0)
+    # Request policy: the organizer offers each person who asks an introductory
+    # conversation before deciding (shown to them before they ask).
+    intro_conversation = models.BooleanField(default=False)
+    # The organizer asked this member to take the group over; they accept or not.
+    handover_to = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handover_asked_at = models.DateTimeField(null=True, blank=True)
+    # Moderators took the group off the list after a report: the organizer cannot list
+    # it again by editing it.
+    unlisted_by_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -113,10 +124,11 @@ class Group(models.Model):
 
     class Meta:
         indexes = [
+            # The list's keyset order (newest first, id breaking ties), listed only.
             models.Index(
-                fields=["-created_at", "id"],
+                fields=["-created_at", "-id"],
                 condition=models.Q(listed=True),
-                name="groups_group_listed_newest",
+                name="groups_group_listed_keyset",
             ),
         ]
         constraints = [
@@ -157,6 +169,10 @@ class MembershipQuerySet(models.QuerySet):
     def active(self) -> MembershipQuerySet:
         return self.filter(status=Membership.Status.ACTIVE)
 
+    def holding_seats(self) -> MembershipQuerySet:
+        """Seated, or offered a seat that is held for them until the offer ends."""
+        return self.filter(status__in=Membership.HOLDING_SEAT)
+
     def current(self) -> MembershipQuerySet:
         """In the group or promised a seat: the people a newcomer is checked against."""
         return self.filter(status__in=Membership.CURRENT)
@@ -182,8 +198,18 @@ class Membership(models.Model):
         REMOVED = "removed", "Removed"
         # The organizer declined a request. The requester is not told (silent).
         DECLINED = "declined", "Declined"
+        # A seat freed and is held for this waitlisted member until `offer_expires_at`:
+        # they take it, or it goes to the next in line.
+        OFFERED = "offered", "Seat offered"
 
-    CURRENT = (Status.ACTIVE, Status.WAITLISTED, Status.INVITED)
+    class Intro(models.TextChoices):
+        NONE = "", "None"
+        PROPOSED = "proposed", "Proposed"
+        CONFIRMED = "confirmed", "Confirmed"
+        OTHER_TIME = "other_time", "Asked for another time"
+
+    CURRENT = (Status.ACTIVE, Status.WAITLISTED, Status.INVITED, Status.OFFERED)
+    HOLDING_SEAT = (Status.ACTIVE, Status.OFFERED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
@@ -200,16 +226,37 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # When the status last changed: orders the waitlist (first come, first seated).
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # Until when a seat offered to this member is held for them (status OFFERED).
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    # The introductory conversation the organizer proposes before deciding a request:
+    # when, how (a video call, a phone call, a place), and the requester's answer.
+    intro_at = models.DateTimeField(null=True, blank=True)
+    intro_channel = models.CharField(max_length=200, blank=True)
+    intro_status = models.CharField(max_length=16, choices=Intro.choices, blank=True)
+    intro_reply = models.TextField(blank=True, max_length=500)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["group", "status"], name="groups_membership_status")]
+        indexes = [
+            models.Index(fields=["group", "status"], name="groups_membership_status"),
+            # The beat task's sweep for seat offers whose time ran out.
+            models.Index(
+                fields=["offer_expires_at"],
+                condition=models.Q(status="offered"),
+                name="groups_membership_offers",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["group", "member"],
                 name="%(app_label)s_%(class)s_once_per_group",
                 violation_error_message="This member already has a place in this group.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
+                name="%(app_label)s_%(class)s_offer_has_deadline",
+                violation_error_message="A seat offer needs a time it ends.",
             ),
         ]
 
@@ -281,7 +328,8 @@ class AgreementAcceptance(models.Model):
 class Session(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
-        CANCELLED = "cancelled", "Cancelled"
+        # The stored value keeps its original spelling; members read the label.
+        CANCELLED = "cancelled", "Canceled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions")
@@ -419,7 +467,61 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["group", "-created_at"], name="groups_post_newest")]
+        # The thread is read newest first in keyset pages on the id (ids only grow).
+        indexes = [models.Index(fields=["group", "-id"], name="groups_post_keyset")]
 
     def __str__(self) -> str:
         return f"post {self.pk} in {self.group_id}"
+
+
+class GroupReport(models.Model):
+    """A member tells the moderators something is wrong with a group. Moderators see
+    the group's public facts and these reports, never its notes or discussion."""
+
+    class Reason(models.TextChoices):
+        GUIDELINES = "guidelines", "It breaks the community guidelines"
+        CONFIDENTIALITY = "confidentiality", "Confidentiality is not being kept"
+        CONDUCT = "conduct", "Harassment or discriminatory conduct"
+        MISLEADING = "misleading", "It is not what it says it is (e.g. selling something)"
+        OTHER = "other", "Something else"
+
+    class Outcome(models.TextChoices):
+        OPEN = "", "Open"
+        DISMISSED = "dismissed", "Dismissed"
+        WARNED = "warned", "Organizer warned"
+        UNLISTED = "unlisted", "Group taken off the list"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moderator_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(outcome=""), name="groups_report_open"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "reporter"],
+                condition=models.Q(outcome=""),
+                name="%(app_label)s_%(class)s_one_open_per_reporter",
+                violation_error_message="You reported this group already; the moderators "
+                "will look at it.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} on {self.group_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == self.Outcome.OPEN

@@ -4,8 +4,10 @@
 A group belongs to all its members: when one leaves Hive, the group, its agreements
 and what they posted stay, from "former member" (the discussion would not make sense
 with holes in it). What was theirs alone goes: their seat, acceptances, answers,
-swaps and recusals. A future session they were to present loses its presenter, so the
-rota plans it again.
+swaps and recusals; a seat they held (or that was offered to them) is offered to the
+next on the waitlist. A future session they were to present loses its presenter, so the
+rota plans it again. Reports they made stay for the moderators' record, without
+their note.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from groups import services
 from groups.models import (
     Agreement,
     AgreementAcceptance,
     Group,
+    GroupReport,
     Membership,
     Post,
     Recusal,
@@ -26,7 +30,7 @@ from groups.models import (
 )
 
 MODELS = {
-    Group: "anonymize",  # a group they organize stays for its members
+    Group: "anonymize",  # a group they organize stays; a handover asked of them lapses
     Agreement: "anonymize",  # versions they published stay: members accepted them
     Session: "anonymize",  # past sessions they presented; future ones are re-planned
     Post: "anonymize",  # the discussion stays, from "former member"
@@ -35,6 +39,7 @@ MODELS = {
     Rsvp: "delete",
     Swap: "delete",
     Recusal: "delete",
+    GroupReport: "anonymize",  # moderation history: kept, their note as a reporter cleared
 }
 
 
@@ -52,6 +57,17 @@ def export_data(user) -> dict:
                 "status": m.get_status_display(),
                 "since": _iso(m.created_at),
                 "introduction": m.introduction,
+                "seat_offered_until": _iso(m.offer_expires_at),
+                "introductory_conversation": (
+                    {
+                        "at": _iso(m.intro_at),
+                        "how": m.intro_channel,
+                        "status": m.get_intro_status_display(),
+                        "your_reply": m.intro_reply,
+                    }
+                    if m.intro_status
+                    else None
+                ),
             }
             for m in memberships.order_by("created_at")
         ],
@@ -87,6 +103,18 @@ def export_data(user) -> dict:
             {"group": p.group.name, "at": _iso(p.created_at), "text": p.body}
             for p in Post.objects.filter(author=user).select_related("group").order_by("pk")
         ],
+        "reports_i_made": [
+            {
+                "group": r.group.name,
+                "reason": r.get_reason_display(),
+                "note": r.note,
+                "at": _iso(r.created_at),
+                "handled": r.handled_at is not None,
+            }
+            for r in GroupReport.objects.filter(reporter=user)
+            .select_related("group")
+            .order_by("created_at")
+        ],
     }
 
 
@@ -100,4 +128,13 @@ def erase_data(user) -> None:
     Recusal.objects.filter(member=user).delete()
     Rsvp.objects.filter(member=user).delete()
     AgreementAcceptance.objects.filter(member=user).delete()
+    GroupReport.objects.filter(reporter=user).update(note="")
+    Group.objects.filter(handover_to=user).update(handover_to=None, handover_asked_at=None)
+    freed = list(
+        Group.objects.filter(
+            memberships__member=user, memberships__status__in=Membership.HOLDING_SEAT
+        )
+    )
     Membership.objects.filter(member=user).delete()
+    for group in freed:
+        services.seats_offer(group=group)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("groups.urls")),
     path("", include("events.urls")),
+    path("", include("coffee.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -38,11 +38,7 @@ class ProfileAccess:
             return "self"
         if self.connection is None:
             return "none"
-        if self.connection.status == Connection.Status.ACCEPTED:
-            return "connected"
-        if self.connection.requested_by_id == self.viewer_id:
-            return "sent"
-        return "received"
+        return self.connection.state_for(self.viewer_id)
 
 
 def access_profile(viewer, handle: str, *, follow_moved: bool = False) -> ProfileAccess:

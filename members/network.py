@@ -7,6 +7,12 @@ knows when two people were last in touch offers `<app>/contacts.py` with
 `last_contacts(user, other_ids) -> dict[user_id, datetime]`, found through
 `hive.plugins.app_modules("contacts")` (messaging today; coffee dates, events and groups
 as they arrive). The most recent answer wins.
+
+"The next three people to meet for what is missing" comes from matching, which members
+may not import either: an app that can suggest people offers `<app>/network.py` with
+`next_to_meet(user, gaps, *, limit) -> NextToMeet | None`, found through
+`hive.plugins.app_modules("network")`. It is given the gaps' codes (GAP_*), never the
+member's connections or tags: those stay private to this page.
 """
 
 from __future__ import annotations
@@ -26,6 +32,14 @@ from notifications.services import notify
 
 QUIET_WEEKS = 6
 IMPORTANT = 4  # importance at or above this counts as "important"
+NEXT_TO_MEET = 3
+
+# What a network can lack, as the codes the "next to meet" plug-ins read.
+GAP_NO_CONNECTIONS = "no_connections"
+GAP_MENTOR = "mentor"
+GAP_PEER_CONSULTATION = "peer_consultation"
+GAP_INTERDISCIPLINARY = "interdisciplinary"
+GAP_OWN_PROFESSION = "own_profession"
 
 
 def last_contacts(user: User, other_ids: list[int]) -> dict[int, datetime]:
@@ -47,12 +61,22 @@ class Tie:
     profession: str  # "" unless its owner lets connections see their credentials
 
 
+@dataclass(frozen=True)
+class Gap:
+    code: str  # GAP_*
+    text: str  # what the member reads
+
+
 @dataclass
 class Network:
     ties: list[Tie]
     counts: list[tuple[str, int]]
-    missing: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [gap.text for gap in self.gaps]
 
     @property
     def tagged(self) -> list[Tie]:
@@ -90,7 +114,7 @@ def network_for(user: User) -> Network:
     counted = Counter(tie.tag.type for tie in ties if tie.tag)
     counts = [(label, counted.get(value, 0)) for value, label in ConnectionTag.Type.choices]
     network = Network(ties=ties, counts=counts)
-    network.missing = _missing(user, network, counted)
+    network.gaps = _gaps(user, network, counted)
     network.follow_ups = pending_follow_ups(user)
     return network
 
@@ -107,21 +131,80 @@ def pending_follow_ups(user: User) -> list[FollowUp]:
     return [row for row in rows if hasattr(row.other, "profile")]
 
 
-def _missing(user: User, network: Network, counted: Counter) -> list[str]:
+def _gaps(user: User, network: Network, counted: Counter) -> list[Gap]:
     if not network.ties:
-        return ["No connections yet: the directory and your matches are good places to start."]
-    missing = []
+        return [
+            Gap(
+                GAP_NO_CONNECTIONS,
+                "No connections yet: the directory and your matches are good places to start.",
+            )
+        ]
+    gaps = []
     if not counted.get(ConnectionTag.Type.MENTOR):
-        missing.append("No mentor yet.")
+        gaps.append(Gap(GAP_MENTOR, "No mentor yet."))
     if not counted.get(ConnectionTag.Type.PEER_CONSULTATION):
-        missing.append("No one to consult with about cases.")
+        gaps.append(Gap(GAP_PEER_CONSULTATION, "No one to consult with about cases."))
     if not counted.get(ConnectionTag.Type.INTERDISCIPLINARY):
-        missing.append("No interdisciplinary contacts.")
+        gaps.append(Gap(GAP_INTERDISCIPLINARY, "No interdisciplinary contacts."))
     own = getattr(getattr(user, "profile", None), "profession", None)
     professions = {tie.profession for tie in network.ties if tie.profession}
     if own is not None and len(network.ties) >= 3 and professions == {own.label}:
-        missing.append("Everyone you can see a profession for is in your own profession.")
-    return missing
+        gaps.append(
+            Gap(
+                GAP_OWN_PROFESSION,
+                "Everyone you can see a profession for is in your own profession.",
+            )
+        )
+    return gaps
+
+
+@dataclass(frozen=True)
+class NextPerson:
+    """Someone to meet next, suggested by a plug-in: never a connection, someone Hive
+    may introduce to the member, in good standing and open to suggestions."""
+
+    profile: Profile
+    for_what: str  # what they would add: "Mentorship", "Interdisciplinary", …
+    reason: str  # why, in plain words
+    profession: str = ""  # only when its owner shows it to all members
+
+
+@dataclass(frozen=True)
+class NextToMeet:
+    people: list[NextPerson]
+    # A kind word when the suggestions could be better (or are missing) and how to fix
+    # it: the text, a link and the link's words. Empty when there is nothing to say.
+    notice: str = ""
+    notice_url: str = ""
+    notice_link: str = ""
+
+
+def next_to_meet(user: User, network: Network, *, limit: int = NEXT_TO_MEET) -> NextToMeet | None:
+    """Up to `limit` people to meet for what `network` lacks, from every app that can
+    suggest people (None when nothing is missing or no app can)."""
+    codes = [gap.code for gap in network.gaps]
+    if not codes:
+        return None
+    people: list[NextPerson] = []
+    notice = None
+    # This very module is members' own "network" module: only the others are plug-ins.
+    for module in app_modules("network"):
+        if module.__name__ == __name__:
+            continue
+        found = module.next_to_meet(user, codes, limit=limit)
+        if found is None:
+            continue
+        seen = {person.profile.user_id for person in people}
+        people += [person for person in found.people if person.profile.user_id not in seen]
+        notice = notice or (found if found.notice else None)
+    if not people and notice is None:
+        return None
+    return NextToMeet(
+        people=people[:limit],
+        notice=notice.notice if notice else "",
+        notice_url=notice.notice_url if notice else "",
+        notice_link=notice.notice_link if notice else "",
+    )
 
 
 def quiet_connections(user: User, *, now: datetime | None = None) -> list[Tie]:

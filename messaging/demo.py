@@ -1,6 +1,8 @@
 """The demo's messaging: conversations for the member login with some of its
 connections (a few unread), message requests waiting in its tray from people it is not
-connected with, and two open reports for the staff login's queue.
+connected with, and two open reports for the staff login's queue: the kind moderators
+really get (a colleague pitching a paid course, a case shared with the client's name and
+date of birth), between other members, each with the messages around it.
 
 Written through the services, so read state, limits and rules are the real ones; the
 times are then spread over the last weeks.
@@ -39,6 +41,28 @@ REQUESTS = [
         "consultation",
         "I'm starting a small peer consultation group on perinatal work. "
         "Would you like to hear more?",
+    ),
+]
+# (reason, the reported member's lines, the reporter's reply, the reporter's note).
+REPORTED = [
+    (
+        "spam",
+        [
+            "Great to meet you at the CE workshop!",
+            'Quick one: I\'m launching a 6-week "Full Caseload" coaching program for '
+            "therapists. Early-bird price ends Friday: https://fullcaseload.example/join",
+        ],
+        "Thanks, but I'm not looking for coaching.",
+        "Second sales pitch for their course this month; we only met once.",
+    ),
+    (
+        "client_info",
+        [
+            "Could I run a case by you? My client Dana Whitfield, DOB 03/14/1988, was "
+            "discharged from St. Mary's on Monday and is asking about IOP options.",
+        ],
+        "Happy to help, but please de-identify: no names or birth dates here.",
+        "They shared a client's full name and date of birth. I asked them to de-identify.",
     ),
 ]
 
@@ -86,16 +110,53 @@ def seed(context: DemoContext) -> None:
         services.message_request_send(
             sender=User.objects.get(pk=sender_id), recipient=me, purpose=purpose, body=body
         )
-    reported = list(
-        Message.objects.filter(conversation__in=Conversation.objects.involving(me))
-        .exclude(sender=me)
-        .order_by("id")[:2]
+    reports = _reports(me_id, context.people, now, rng)
+    context.summary.append(
+        f"{made} conversations, {min(3, len(strangers))} message requests, {reports} open reports"
     )
-    for message, reason in zip(reported, ["spam", "unprofessional"], strict=False):
-        services.report_create(
-            reporter=me, message=message, reason=reason, note="Felt like a sales pitch."
+
+
+def _reports(me_id: int, people: list[int], now, rng) -> int:
+    """Two reports for the moderators, each about a message in a conversation between
+    two other connected members (never the member login: its inbox stays its own)."""
+    good = set(User.objects.in_good_standing().filter(pk__in=people).values_list("pk", flat=True))
+    pairs = (
+        Connection.objects.filter(status=Connection.Status.ACCEPTED)
+        .exclude(user_a_id=me_id)
+        .exclude(user_b_id=me_id)
+        .order_by("pk")
+        .values_list("user_a_id", "user_b_id")
+    )
+    used: set[int] = set()
+    made = 0
+    for low, high in pairs.iterator():
+        if made == len(REPORTED):
+            break
+        if low in used or high in used or not {low, high} <= good:
+            continue
+        if Block.objects.filter(blocker_id__in=[low, high], blocked_id__in=[low, high]).exists():
+            continue
+        used |= {low, high}
+        reason, lines, reply, note = REPORTED[made]
+        sender, reporter = User.objects.get(pk=low), User.objects.get(pk=high)
+        conversation = services.conversation_open(sender=sender, recipient=reporter)
+        written = [
+            services.message_send(sender=sender, conversation=conversation, body=line)
+            for line in lines
+        ]
+        services.message_send(sender=reporter, conversation=conversation, body=reply)
+        conversation.refresh_from_db()
+        end = now - timedelta(days=1 + made, hours=rng.randint(1, 9))
+        _spread(conversation, end, rng)
+        report = services.report_create(
+            reporter=reporter, message=written[-1], reason=reason, note=note
         )
-    context.summary.append(f"{made} conversations, {min(3, len(strangers))} message requests")
+        # Reported within the hour, a day or two ago: the queue has been waiting.
+        Report.objects.filter(pk=report.pk).update(
+            created_at=end + timedelta(minutes=rng.randint(5, 55))
+        )
+        made += 1
+    return made
 
 
 def _spread(conversation: Conversation, end, rng) -> None:

@@ -13,12 +13,15 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from members.models import User
 
 MAX_BODY = 4000
+# When a conversation was last active: its last message, else when it was opened. The
+# inbox's order, and its indexes'.
+ACTIVITY = Coalesce(models.F("last_message_at"), models.F("created_at"))
 
 
 def _pk(user_or_id) -> int:
@@ -33,25 +36,33 @@ class ConversationQuerySet(models.QuerySet):
         low, high = sorted([_pk(a), _pk(b)])
         return self.filter(user_a_id=low, user_b_id=high)
 
-    def open_to(self, user) -> ConversationQuerySet:
+    def open_to(self, user, *, side: str | None = None) -> ConversationQuerySet:
         """`user`'s conversations that exist for them now: the other person is a member
         in good standing and neither blocked the other (the rules of members, asked in
         one EXISTS). A conversation hidden by a block comes back when the block is
-        lifted: nothing is deleted."""
+        lifted: nothing is deleted.
+
+        `side` ("a" or "b") keeps only those where `user` is that side: a plain
+        `user_a_id = me` can be read along an index in activity order and stop after a
+        page (the inbox), where the OR of both sides makes PostgreSQL fetch and sort
+        all of a member's conversations."""
         pk = _pk(user)
         reachable = (
             User.objects.in_good_standing().visible_to(user).filter(pk=models.OuterRef("other_id"))
         )
-        return (
-            self.involving(pk)
-            .annotate(
+        if side is None:
+            rows = self.involving(pk).annotate(
                 other_id=models.Case(
                     models.When(user_a_id=pk, then=models.F("user_b_id")),
                     default=models.F("user_a_id"),
                 )
             )
-            .filter(models.Exists(reachable))
-        )
+        else:
+            other = {"a": "b", "b": "a"}[side]
+            rows = self.filter(**{f"user_{side}_id": pk}).annotate(
+                other_id=models.F(f"user_{other}_id")
+            )
+        return rows.filter(models.Exists(reachable))
 
     def unread_by(self, user) -> ConversationQuerySet:
         """Conversations with a message `user` has not read."""
@@ -105,9 +116,20 @@ class Conversation(models.Model):
             ),
         ]
         indexes = [
-            # The inbox: each side's conversations, newest message first.
-            models.Index(fields=["user_a", "-last_message_at"], name="messaging_conv_a_recent"),
-            models.Index(fields=["user_b", "-last_message_at"], name="messaging_conv_b_recent"),
+            # The inbox: each side's conversations in the inbox's order (ACTIVITY, then
+            # id, newest first), so a page is read off the index and the scan stops there.
+            models.Index(
+                models.F("user_a"),
+                ACTIVITY.desc(),
+                models.F("id").desc(),
+                name="messaging_conv_a_activity",
+            ),
+            models.Index(
+                models.F("user_b"),
+                ACTIVITY.desc(),
+                models.F("id").desc(),
+                name="messaging_conv_b_activity",
+            ),
             # The unread-email sweep looks only at sides with something unread.
             models.Index(
                 fields=["a_unread_since"],

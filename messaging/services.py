@@ -101,19 +101,22 @@ def _conversation_for(a: User, b: User) -> Conversation:
 
 
 @transaction.atomic
-def conversation_open(*, sender: User, recipient: User) -> Conversation:
+def conversation_open(*, sender: User, recipient: User, introduced: bool = False) -> Conversation:
     """Open the conversation between two people, or reuse the one they have.
 
     Allowed between connections, or when the two already have a conversation (an
-    accepted message request). Anyone else sends a message request instead
-    (CannotMessage says so). Unavailable when the recipient does not exist for them.
+    accepted message request), or when Hive introduced them and both said yes
+    (`introduced`: a coffee date both accepted, which plays the part of an accepted
+    message request; the caller vouches for both answers). Anyone else sends a message
+    request instead (CannotMessage says so). Unavailable when the recipient does not
+    exist for them (blocked either way, or not a member in good standing).
     """
     _lock_pair(sender, recipient)
     _check_reachable(sender, recipient)
     existing = Conversation.objects.between(sender, recipient).first()
     if existing is not None:
         return existing
-    if not connected(sender, recipient):
+    if not introduced and not connected(sender, recipient):
         raise CannotMessage("You are not connected: send a message request instead.")
     return _conversation_for(sender, recipient)
 
@@ -439,10 +442,18 @@ def _unread_email_one(recipient: User, unread: list[_Unread], names: dict[int, s
         },
         url=reverse("messaging:inbox"),
     )
-    for u in listed:
-        Conversation.objects.filter(pk=u.conversation.pk).update(
-            **{f"{u.side}_emailed_up_to": u.conversation.last_message_id}
-        )
+    # One UPDATE per side, however many conversations the email lists: each row gets
+    # the newest message as the sweep read it (one arriving since is told next time).
+    for side in ("a", "b"):
+        marks = {
+            u.conversation.pk: u.conversation.last_message_id for u in listed if u.side == side
+        }
+        if marks:
+            told = models.Case(
+                *(models.When(pk=pk, then=models.Value(mark)) for pk, mark in marks.items()),
+                output_field=models.BigIntegerField(),
+            )
+            Conversation.objects.filter(pk__in=marks).update(**{f"{side}_emailed_up_to": told})
     return 1
 
 

@@ -1,21 +1,29 @@
 """A member's own side of an event: RSVP, cancel (or release a promoted seat), the
-event's calendar file, and the CE certificate."""
+event's calendar file, the CE certificate, and afterwards the people they attended
+with."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from events.access import access_event
+from events.access import access_attended_event, access_event
 from events.calendar import event_entry
 from events.certificates import certificate_pdf
 from events.models import Rsvp
-from events.services import RsvpRefused, certificate_issue, rsvp_cancel, rsvp_going
+from events.services import (
+    RsvpRefused,
+    certificate_issue,
+    companions_of,
+    rsvp_cancel,
+    rsvp_going,
+)
 from hive.access import member_required
 from hive.calendar import calendar_bytes
+from members.models import Connection, FollowUp
 
 
 @require_POST
@@ -76,3 +84,40 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="certificate-{issued.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_GET
+@member_required
+def attended_with(request: HttpRequest, slug: str) -> HttpResponse:
+    """/events/<slug>/attended-with/: the colleagues a checked-in member attended with
+    (checked in too, in good standing, not in a block with them), each with one-click
+    "connect" (or the state of the connection or request between them) and "remind me
+    to follow up" (or when the reminder is set for). A fixed number of queries, however
+    many people came."""
+    event = access_attended_event(request.user, slug)
+    companions = companions_of(event=event, user=request.user)
+    ids = [c.user_id for c in companions]
+    states = Connection.objects.states_with(request.user, ids)
+    # The member's own pending reminders for these people, whichever page set them (one
+    # reminder per pair is shared by every app: setting it here moves that date).
+    reminders = dict(
+        FollowUp.objects.pending()
+        .filter(owner=request.user, other_id__in=ids)
+        .values_list("other_id", "due_on")
+    )
+    people = [
+        {"person": c, "state": states.get(c.user_id, "none"), "reminder": reminders.get(c.user_id)}
+        for c in companions
+    ]
+    return render(
+        request,
+        "events/attended_with.html",
+        {
+            "event": event,
+            "people": people,
+            "here": request.get_full_path(),
+            "weeks": FollowUp.WEEKS,
+            "default_weeks": FollowUp.DEFAULT_WEEKS,
+            "source": FollowUp.Source.EVENT,
+        },
+    )

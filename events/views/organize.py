@@ -73,7 +73,7 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     link is sent to everyone going or waiting."""
     event = access_organized_event(request.user, slug)
     if event.is_cancelled:
-        messages.error(request, "A cancelled event cannot be edited.")
+        messages.error(request, "A canceled event cannot be edited.")
         return redirect("events:detail", slug=event.slug)
     if request.method == "POST":
         form = EventForm(request.POST, event=event)
@@ -99,7 +99,7 @@ def event_cancel_view(request: HttpRequest, slug: str) -> HttpResponse:
         event_cancel(event=event, by=request.user)
     except PermissionDenied:
         raise Http404("No such event.") from None
-    messages.success(request, "The event is cancelled; everyone going or waiting was told.")
+    messages.success(request, "The event is canceled; everyone going or waiting was told.")
     return redirect("events:detail", slug=event.slug)
 
 

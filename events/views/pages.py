@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from events.access import access_event, access_public_event
 from events.forms import EventFilterForm
-from events.listing import KM_PER_MILE, EventFilters, events_for
+from events.listing import KM_PER_MILE, EventFilters, events_for, events_page
 from events.models import Event, Organizer, Rsvp
 from events.services import waitlist_position
 from hive.access import member_required
 from hive.http import page_link_pressed
+from members.distances import viewer_uses_miles
 from members.markdown import render_bio
-from members.models import User
+from members.models.connections import not_blocked_with
 from members.places import search_places
 
 PAGE_SIZE = 20
-
-
-def uses_miles(user) -> bool:
-    """Miles for members in the US (and anyone who has not said where they are)."""
-    profile = getattr(user, "profile", None)
-    return profile is None or profile.country in ("", "US")
 
 
 @require_GET
@@ -34,7 +29,7 @@ def uses_miles(user) -> bool:
 def event_list(request: HttpRequest) -> HttpResponse:
     """/events/: upcoming events the member may see, with filters; htmx requests get the
     results region only."""
-    miles = uses_miles(request.user)
+    miles = viewer_uses_miles(request.user)
     form = EventFilterForm(request.GET, miles=miles)
     values = form.values()
     place, place_error = None, ""
@@ -56,8 +51,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         seats=bool(values.get("seats")),
         mine=bool(values.get("mine")),
     )
-    paginator = Paginator(events_for(request.user, filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = events_page(
+        events_for(request.user, filters), request.GET.get("page"), per_page=PAGE_SIZE
+    )
     context = {
         "form": form,
         "page": page,
@@ -90,9 +86,11 @@ def _visible_attendees(event: Event, viewer) -> list[Attendee]:
 
 
 def _visible_organizers(event: Event, viewer) -> list[Attendee]:
+    # The block rule on the organizer's own column: `user__in=User.objects.visible_to()`
+    # reads every member to find the two or three organizers.
     organizers = (
-        Organizer.objects.filter(event=event, user__in=User.objects.visible_to(viewer))
-        .filter(user__profile__isnull=False)
+        Organizer.objects.filter(event=event, user__profile__isnull=False)
+        .filter(not_blocked_with(viewer, "user_id"))
         .select_related("user__profile")
     )
     return [Attendee(o.user.profile.display_name, o.user.profile.handle) for o in organizers]
@@ -118,8 +116,16 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = access_event(user, slug)
     rsvp = Rsvp.objects.filter(event=event, user=user).first()
     is_organizer = event.organizers.filter(user=user).exists()
-    going_count = Rsvp.objects.going().filter(event=event).count()
+    seats = Rsvp.objects.filter(event=event).aggregate(
+        going=Count("pk", filter=Q(status=Rsvp.Status.GOING)),
+        waiting=Count("pk", filter=Q(status=Rsvp.Status.WAITLISTED)),
+    )
+    going_count = seats["going"]
     going = rsvp is not None and rsvp.status == Rsvp.Status.GOING
+    # Checked in at an event that took place: the certificate and the follow-up page.
+    attended = (
+        going and rsvp.checked_in_at is not None and event.has_started and not event.is_cancelled
+    )
     context = {
         "event": event,
         "description": render_bio(event.description),
@@ -129,15 +135,12 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "is_organizer": is_organizer,
         "going_count": going_count,
         "seats_left": max(event.capacity - going_count, 0),
-        "waitlist_count": Rsvp.objects.filter(event=event).waitlisted().count(),
+        "waitlist_count": seats["waiting"],
         "attendees": _visible_attendees(event, user),
         "organizers": _visible_organizers(event, user),
         "open_to_me": event.open_to(user),
-        "certificate_ready": going
-        and rsvp.checked_in_at is not None
-        and event.is_ce
-        and event.has_started
-        and not event.is_cancelled,
+        "attended": attended,
+        "certificate_ready": attended and event.is_ce,
         "viewer_zone": user.zone,
     }
     return render(request, "events/event_detail.html", context)

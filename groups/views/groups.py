@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,23 +15,36 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups import services, sessions
 from groups.access import GroupAccess, access_group, access_group_content
-from groups.forms import AgreementForm, GroupForm, NewGroupForm, PostForm
+from groups.forms import (
+    AgreementForm,
+    GroupForm,
+    HandoverForm,
+    IntroProposalForm,
+    NewGroupForm,
+    PostForm,
+)
 from groups.models import COVENANT, Agreement, Group, Membership, Post, Session
+from groups.paging import before, cursor_for, parse_cursor
 from hive.access import member_required
+from hive.client_identifiers import find_client_identifiers
 from members.models import User
 
 PER_PAGE = 20
 UPCOMING_SHOWN = 6
+PAST_SHOWN = 3
 POSTS_SHOWN = 50
+REMOVED_SHOWN = 20
 
 
 @member_required
 @require_GET
 def group_list(request: HttpRequest) -> HttpResponse:
-    """/groups/: listed groups with their public facts and open seats; never members.
-    The viewer's own groups (whatever their place in them) come first."""
-    active = (
-        Membership.objects.filter(group=OuterRef("pk"), status=Membership.Status.ACTIVE)
+    """/groups/: listed groups with their public facts and open seats, newest first;
+    never members. Keyset pages (`?after=<cursor>` of the last group shown), so a deep
+    page reads its 20 rows from the index like the first. The viewer's own groups
+    (whatever their place in them) come first, on the first page."""
+    taken = (
+        Membership.objects.filter(group=OuterRef("pk"), status__in=Membership.HOLDING_SEAT)
         .order_by()
         .values("group")
         .annotate(n=Count("pk"))
@@ -44,21 +56,31 @@ def group_list(request: HttpRequest) -> HttpResponse:
         .select_related("organizer__profile")
         # A correlated count per row shown (20), not a GROUP BY over every group's
         # memberships: the page reads the newest 20 from the index and stops.
-        .annotate(seats_open=Greatest(F("capacity") - Coalesce(Subquery(active), 0), 0))
+        .annotate(seats_open=Greatest(F("capacity") - Coalesce(Subquery(taken), 0), 0))
         .order_by("-created_at", "-id")
     )
-    page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
-    mine = (
+    cursor = parse_cursor(request.GET.get("after"))
+    if cursor is not None:
+        groups = groups.filter(before("created_at", cursor))
+    rows = list(groups[: PER_PAGE + 1])
+    more = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
+    context = {
+        "groups": rows,
+        "next_cursor": cursor_for(rows[-1].created_at, rows[-1].pk) if more else "",
+        "first_page": cursor is None,
+    }
+    if request.htmx and cursor is not None:
+        return render(request, "groups/group_list.html#rows", context)
+    context["mine"] = (
         Membership.objects.filter(member=request.user)
         .exclude(status__in=[Membership.Status.LEFT, Membership.Status.REMOVED])
         .select_related("group")
         .order_by("group__name")
+        if cursor is None
+        else []
     )
-    return render(
-        request,
-        "groups/group_list.html",
-        {"page": page, "mine": mine},
-    )
+    return render(request, "groups/group_list.html", context)
 
 
 def _visible_members(access: GroupAccess, viewer) -> list[Membership]:
@@ -80,50 +102,93 @@ def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
     what they can do (join, request, accept an invitation). Members who accepted the
     current agreement also see the sessions with the rota, the members and the
     discussion; the organizer sees requests, the waitlist and who ticked what."""
-    access = access_group(request.user, group_slug)
+    return group_page(request, access_group(request.user, group_slug))
+
+
+def group_page(request: HttpRequest, access: GroupAccess, *, status: int = 200, **forms):
+    """The group's page for `access`; `forms` are bound forms to show again with their
+    errors (post_form, post_findings, intro_forms by membership id)."""
     context = {"access": access, "group": access.group}
     if access.sees_content:
-        context.update(_content(request, access))
+        context.update(_content(request, access, **forms))
     elif access.is_staff_view:
-        context["staff_counts"] = {
-            "active": access.active_count,
-            "waitlisted": Membership.objects.filter(
-                group=access.group, status="waitlisted"
-            ).count(),
-        }
-    return render(request, "groups/group_detail.html", context)
+        context["staff_counts"] = staff_counts(access.group)
+    if access.asked_to_organize:
+        context["handover_from"] = access.group.organizer
+    return render(request, "groups/group_detail.html", context, status=status)
 
 
-def _content(request: HttpRequest, access: GroupAccess) -> dict:
+def staff_counts(group: Group) -> dict:
+    """What staff may know of a group's people: how many, never who (one query)."""
+    counts = dict(
+        Membership.objects.filter(group=group)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    active = counts.get(Membership.Status.ACTIVE, 0)
+    offered = counts.get(Membership.Status.OFFERED, 0)
+    return {
+        "active": active,
+        "waitlisted": counts.get(Membership.Status.WAITLISTED, 0) + offered,
+        "requested": counts.get(Membership.Status.REQUESTED, 0),
+        "seats_open": max(group.capacity - active - offered, 0),
+    }
+
+
+def _content(
+    request: HttpRequest,
+    access: GroupAccess,
+    *,
+    post_form: PostForm | None = None,
+    post_findings=(),
+    intro_forms: dict | None = None,
+) -> dict:
     group = access.group
     viewer = request.user
     members = _visible_members(access, viewer)
     visible_ids = {m.member_id for m in members}
+    now = timezone.now()
     sessions = list(
-        Session.objects.filter(group=group, ends_at__gt=timezone.now())
+        Session.objects.filter(group=group, ends_at__gt=now)
         .select_related("presenter__profile")
         .order_by("starts_at")[:UPCOMING_SHOWN]
     )
-    posts = list(
-        Post.objects.filter(group=group, author__in=User.objects.visible_to(viewer))
-        .select_related("author__profile")
-        .order_by("-created_at")[:POSTS_SHOWN]
+    past = list(
+        Session.objects.filter(group=group, ends_at__lte=now).order_by("-starts_at", "-id")[
+            : PAST_SHOWN + 1
+        ]
     )
+    # The discussion, newest page first; "Earlier messages" pages back by id
+    # (`?posts_before=<id>`), oldest of a page at the top.
+    posts_before = request.GET.get("posts_before", "")
+    rows = Post.objects.filter(group=group, author__in=User.objects.visible_to(viewer))
+    if posts_before.isdigit() and len(posts_before) < 19:
+        rows = rows.filter(id__lt=int(posts_before))
+    posts = list(rows.select_related("author__profile").order_by("-id")[: POSTS_SHOWN + 1])
+    earlier = posts[POSTS_SHOWN - 1].pk if len(posts) > POSTS_SHOWN else None
+    posts = posts[:POSTS_SHOWN]
     posts.reverse()
     context = {
         "members": members,
         "visible_ids": visible_ids,
         "sessions": sessions,
+        "past_sessions": past[:PAST_SHOWN],
+        "more_past": len(past) > PAST_SHOWN,
         "posts": posts,
-        "post_form": PostForm(),
+        "earlier_posts": earlier,
+        "posts_paged": bool(posts_before),
+        "post_form": post_form or PostForm(),
+        "post_findings": post_findings,
     }
     if access.is_organizer:
-        context["pending"] = list(
+        pending = context["pending"] = list(
             Membership.objects.filter(
                 group=group,
                 status__in=[
                     Membership.Status.REQUESTED,
                     Membership.Status.WAITLISTED,
+                    Membership.Status.OFFERED,
                     Membership.Status.INVITED,
                 ],
             )
@@ -131,9 +196,30 @@ def _content(request: HttpRequest, access: GroupAccess) -> dict:
             .select_related("member__profile")
             .order_by("status", "status_changed_at")
         )
+        # Whom they removed and why: the private note is for organizers' eyes only.
+        context["removed"] = list(
+            Membership.objects.filter(group=group, status=Membership.Status.REMOVED)
+            .filter(member__in=User.objects.visible_to(viewer))
+            .select_related("member__profile")
+            .order_by("-status_changed_at")[:REMOVED_SHOWN]
+        )
         context["without_agreement"] = [
             m for m in members if m.accepted_version != group.agreement_version
         ]
+        candidates = [
+            m
+            for m in members
+            if m.member_id != viewer.pk and m.accepted_version == group.agreement_version
+        ]
+        context["handover_form"] = HandoverForm(candidates=candidates) if candidates else None
+        context["handover_to"] = next(
+            (m for m in members if m.member_id == group.handover_to_id), None
+        )
+        for membership in pending:
+            if membership.status == Membership.Status.REQUESTED:
+                membership.intro_form = (intro_forms or {}).get(membership.pk) or IntroProposalForm(
+                    auto_id=f"id_intro_{membership.pk}_%s"
+                )
     return context
 
 
@@ -240,13 +326,23 @@ def agreement(request: HttpRequest, group_slug: str) -> HttpResponse:
 @member_required
 @require_POST
 def post_create(request: HttpRequest, group_slug: str) -> HttpResponse:
-    """Write in the group's discussion (members with the current agreement)."""
+    """Write in the group's discussion (members with the current agreement). Text that
+    looks like it identifies a client comes back with a warning first, as session
+    notes do; posting it anyway is the writer's choice. Nothing typed is lost."""
     access = access_group_content(request.user, group_slug)
     form = PostForm(request.POST)
+    findings = []
     if form.is_valid():
-        sessions.post_create(
-            group=access.group, author=request.user, body=form.cleaned_data["body"]
-        )
-    else:
-        messages.error(request, "Write something before sending (at most 5,000 characters).")
-    return redirect(reverse("groups:detail", args=[access.group.slug]) + "#discussion")
+        findings = find_client_identifiers(form.cleaned_data["body"])
+        if not findings or request.POST.get("confirm") == "1":
+            sessions.post_create(
+                group=access.group, author=request.user, body=form.cleaned_data["body"]
+            )
+            return redirect(reverse("groups:detail", args=[access.group.slug]) + "#discussion")
+    return group_page(
+        request,
+        access,
+        status=400 if form.errors else 200,
+        post_form=form,
+        post_findings=findings,
+    )

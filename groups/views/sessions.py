@@ -11,16 +11,69 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from groups import sessions
-from groups.access import SessionAccess, access_session
+from groups.access import SessionAccess, access_group_content, access_session
 from groups.forms import MoveForm, NotesForm
-from groups.models import CHECKLIST, Membership, Recusal, Rsvp, Swap
+from groups.models import CHECKLIST, Membership, Recusal, Rsvp, Session, Swap
+from groups.paging import UUID_KEY, before, cursor_for, parse_cursor
 from hive.access import member_required
 from hive.client_identifiers import find_client_identifiers
 from members.markdown import render_bio
 from members.models import User
+
+PAST_PER_PAGE = 20
+
+
+@member_required
+@require_GET
+def session_list(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """All of a group's sessions: the upcoming ones (about a quarter, as generated) and
+    the past ones, newest first, in keyset pages of 20 (`?after=<cursor>`), so years
+    of monthly sessions page as fast as the first. Members with the current agreement
+    only."""
+    access = access_group_content(request.user, group_slug)
+    group = access.group
+    now = timezone.now()
+    past = (
+        Session.objects.filter(group=group, ends_at__lte=now)
+        .select_related("presenter__profile")
+        .order_by("-starts_at", "-id")
+    )
+    cursor = parse_cursor(request.GET.get("after"), key=UUID_KEY)
+    if cursor is not None:
+        past = past.filter(before("starts_at", cursor))
+    rows = list(past[: PAST_PER_PAGE + 1])
+    more = len(rows) > PAST_PER_PAGE
+    rows = rows[:PAST_PER_PAGE]
+    visible = set(
+        Membership.objects.filter(group=group)
+        .active()
+        .filter(member__in=User.objects.visible_to(request.user))
+        .values_list("member_id", flat=True)
+    )
+    context = {
+        "access": access,
+        "group": group,
+        "past": rows,
+        "visible_ids": visible,
+        "next_cursor": cursor_for(rows[-1].starts_at, rows[-1].pk) if more else "",
+        "first_page": cursor is None,
+    }
+    if request.htmx and cursor is not None:
+        return render(request, "groups/session_list.html#past", context)
+    context["upcoming"] = (
+        list(
+            Session.objects.filter(group=group, ends_at__gt=now)
+            .select_related("presenter__profile")
+            .order_by("starts_at")
+        )
+        if cursor is None
+        else []
+    )
+    return render(request, "groups/session_list.html", context)
 
 
 def _back(access: SessionAccess) -> HttpResponse:
@@ -220,7 +273,7 @@ def session_change(request: HttpRequest, group_slug: str, session_id) -> HttpRes
         raise Http404("No such session.")
     if request.POST.get("action") == "cancel":
         sessions.session_cancel(session=access.session, by=request.user)
-        messages.success(request, "Session cancelled. Members are told.")
+        messages.success(request, "Session canceled. Members are told.")
         return _back(access)
     form = MoveForm(request.POST)
     if not form.is_valid():

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "messaging",
     "groups",
     "events",
+    # After the apps it builds on (matching's scores, messaging's conversations), so
+    # its plug-ins (home card, demo, personal data) come after theirs.
+    "coffee",
 ]
 
 MIDDLEWARE = [
@@ -361,6 +364,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "groups.presenter_reminders",
         "schedule": crontab(minute=20),
     },
+    # A seat offered from a group's waitlist is held 48 h; lapsed offers move on to the
+    # next in line within 10 minutes.
+    "groups-expire-seat-offers": {
+        "task": "groups.expire_seat_offers",
+        "schedule": crontab(minute="*/10"),
+    },
     "clear-expired-sessions": {
         "task": "hive.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -374,6 +383,18 @@ CELERY_BEAT_SCHEDULE = {
     "event-followups": {
         "task": "events.send_followups",
         "schedule": crontab(minute="*/15"),
+    },
+    # Coffee dates: the week's pairing round on Monday at 04:00 UTC (Sunday evening on
+    # the US west coast, before anyone's Monday morning there); hourly, the intros and
+    # "Did you meet?" check-ins of members whose morning it is, and closing rounds that
+    # are over (coffee/services.py).
+    "coffee-round": {
+        "task": "coffee.run_round",
+        "schedule": crontab(day_of_week="mon", hour=4, minute=0),
+    },
+    "coffee-morning-notes": {
+        "task": "coffee.morning_notes",
+        "schedule": crontab(minute=10),
     },
 }
 

@@ -33,7 +33,7 @@ from members.demo.data import (
     to_slug,
     weighted_choice,
 )
-from members.demo.network import save_network
+from members.demo.network import save_network, save_tags
 from members.demo.practice import describe, draw_practice
 from members.directory import profile_refresh_search
 from members.models import Profile, Term, User
@@ -228,6 +228,7 @@ def seed_community(*, members: int, seed: int) -> SeedResult:
     save_applications(plans, users=users)
     # Its own random stream, so the network left everyone above unchanged.
     save_network(random.Random(f"{seed}:network"), users=users, profiles=profiles, now=now)
+    save_tags(random.Random(f"{seed}:network-tags"), users=users, profiles=profiles, now=now)
     return SeedResult(
         members=members - counts["applicant"] - counts["lapsed"],
         applicants=counts["applicant"],

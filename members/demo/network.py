@@ -1,5 +1,6 @@
 """The demo's network: accepted connections and open requests among members, mostly
-within a city (a dozen for the demo member login), and a few blocks.
+within a city (a dozen for the demo member login), a few blocks, and the demo member
+login's private tags on its connections, so /network/ has a picture to show.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from datetime import timedelta
 from django.urls import reverse
 
 from members.demo.data import BATCH, weighted_choice
-from members.models import Block, Connection, User
+from members.models import Block, Connection, ConnectionTag, Profile, User
+from members.scope import scope_of
 from notifications.models import Notification
 
 # How many connection requests each member has sent (weights): most people know a few
@@ -19,6 +21,8 @@ REQUESTS_SENT = [(0, 28), (1, 30), (2, 20), (3, 12), (4, 6), (6, 4)]
 SAME_CITY = 0.75  # most colleagues practise nearby
 ACCEPTED = 0.85  # the rest are requests still waiting for an answer
 BLOCKERS = 0.004  # members who blocked somebody
+DEMO_MEMBER = 1  # the member login's index among the people (community.py adds it second)
+STAGES = [value for value, _ in Profile.Stage.choices]
 REQUEST_NOTES = [
     "We met at the trauma-informed care training last spring. I'd love to stay in touch.",
     "I see a lot of adolescents too and am looking for people to consult with.",
@@ -55,7 +59,7 @@ def save_network(rng: random.Random, *, users, profiles, now) -> None:
             pool = neighbours if len(neighbours) > 1 and rng.random() < SAME_CITY else members
             ask(i, rng.choice(pool))
     # The demo member login knows a dozen colleagues, and three requests wait for them.
-    demo_member = 1
+    demo_member = DEMO_MEMBER
     colleagues = rng.sample([i for i in members if i != demo_member], min(len(members) - 1, 15))
     for other in colleagues[:12]:
         ask(demo_member, other)
@@ -109,6 +113,76 @@ def save_network(rng: random.Random, *, users, profiles, now) -> None:
             for a, b in sorted(blocks)
         ]
     )
+
+
+# How a clinician might rate each kind of tie: (strength range, importance range). The
+# referral partner and the interdisciplinary colleague are the classic "important but
+# weak" ties: people one sends clients to, or would like to, but barely knows.
+TIE_SHAPES = {
+    ConnectionTag.Type.PEER_CONSULTATION: ((4, 5), (4, 5)),
+    ConnectionTag.Type.LEARNING_COMMUNITY: ((3, 5), (1, 3)),
+    ConnectionTag.Type.MENTEE: ((3, 4), (3, 4)),
+    ConnectionTag.Type.INTERDISCIPLINARY: ((1, 2), (4, 5)),
+    ConnectionTag.Type.REFERRAL_PARTNER: ((1, 2), (4, 5)),
+}
+UNTAGGED = 2  # a couple left untagged: the page shows how to tag them
+
+
+def _kind_of_tie(mine: Profile, theirs: Profile, n: int) -> str:
+    """What the demo member would call this colleague: another discipline is a referral
+    partner or a consultation peer; someone two stages junior a mentee; the rest peers
+    or a learning community. Never a mentor or an interdisciplinary tie, so the demo's
+    network check has something to say ("No mentor yet", "No interdisciplinary
+    contacts") and someone to suggest."""
+    mine_scope = scope_of(mine.profession.slug if mine.profession else None)
+    their_scope = scope_of(theirs.profession.slug if theirs.profession else None)
+    if mine_scope and their_scope and mine_scope.discipline != their_scope.discipline:
+        # A referral partner or a consultation peer, never "interdisciplinary": the
+        # network check then names that gap too, which matching can always fill,
+        # whatever the login's career stage (a seasoned clinician has no mentor to find).
+        return (
+            ConnectionTag.Type.REFERRAL_PARTNER if n % 2 else ConnectionTag.Type.PEER_CONSULTATION
+        )
+    if (
+        mine.career_stage in STAGES
+        and theirs.career_stage in STAGES
+        and STAGES.index(mine.career_stage) - STAGES.index(theirs.career_stage) >= 2
+    ):
+        return ConnectionTag.Type.MENTEE
+    return ConnectionTag.Type.PEER_CONSULTATION if n % 3 else ConnectionTag.Type.LEARNING_COMMUNITY
+
+
+def save_tags(rng: random.Random, *, users, profiles, now) -> None:
+    """The demo member login's private tags on its accepted connections: varied kinds,
+    strengths and importances, a few "important but weak", a couple left untagged."""
+    me = users[DEMO_MEMBER]
+    index_of = {user.pk: i for i, user in enumerate(users)}
+    rows = list(
+        Connection.objects.involving(me)
+        .filter(status=Connection.Status.ACCEPTED)
+        .order_by("accepted_at", "pk")
+    )
+    tags = []
+    for n, row in enumerate(rows[: max(0, len(rows) - UNTAGGED)]):
+        other = row.user_b_id if row.user_a_id == me.pk else row.user_a_id
+        kind = _kind_of_tie(profiles[DEMO_MEMBER], profiles[index_of[other]], n)
+        (low_s, high_s), (low_i, high_i) = TIE_SHAPES[kind]
+        tags.append(
+            ConnectionTag(
+                owner=me,
+                connection=row,
+                type=kind,
+                strength=rng.randint(low_s, high_s),
+                importance=rng.randint(low_i, high_i),
+                updated_at=now - timedelta(days=rng.randint(1, 60)),
+            )
+        )
+    # A network of one discipline and stage has no referral or interdisciplinary ties:
+    # then a peer or two met once and worth knowing better are the "important but weak".
+    weak = [t for t in tags if t.importance >= 4 and t.strength <= 2]
+    for tag in [t for t in tags if t not in weak][: max(0, 2 - len(weak))]:
+        tag.strength, tag.importance = rng.randint(1, 2), rng.randint(4, 5)
+    ConnectionTag.objects.bulk_create(tags)
 
 
 def save_request_notifications(connections, *, users, profiles) -> None:

@@ -303,11 +303,11 @@ class FollowUpForm(forms.Form):
     """ "Remind me to follow up in N weeks", posted from any page that offers it (a coffee
     check-in, an event's follow-up, /network/) to members:follow_up."""
 
-    WEEKS = [(1, "1 week"), (2, "2 weeks"), (3, "3 weeks"), (4, "4 weeks")] + [
-        (n, f"{n} weeks") for n in (6, 8, 12)
-    ]
+    WEEKS = FollowUp.WEEKS
 
-    weeks = forms.TypedChoiceField(label="Remind me in", choices=WEEKS, coerce=int, initial=4)
+    weeks = forms.TypedChoiceField(
+        label="Remind me in", choices=WEEKS, coerce=int, initial=FollowUp.DEFAULT_WEEKS
+    )
     source = forms.ChoiceField(
         choices=FollowUp.Source.choices, initial=FollowUp.Source.NETWORK, required=False
     )

@@ -39,6 +39,7 @@ from members.models.connections import (
     DualRelationship,
     DualRelationshipQuerySet,
     blocked_between,
+    introduction_barriers,
     may_introduce,
     never_introduced_ids,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "Vouch",
     "blocked_between",
     "good_standing_q",
+    "introduction_barriers",
     "may_introduce",
     "never_introduced_ids",
     "validate_handle",

@@ -233,6 +233,13 @@ class AuditEvent(models.Model):
         MEMBER_WARNED = "member_warned", "Member warned by moderators"
         MESSAGE_REMOVED = "message_removed", "Message removed by moderators"
         REPORT_SUSPENDED = "report_suspended", "Report closed by a suspension"
+        # Staff starting a coffee-date pairing round from /review/coffee/ (coffee).
+        COFFEE_ROUND_RUN = "coffee_round_run", "Coffee round run by staff"
+        # Consultation groups: a new organizer, and moderators acting on group reports.
+        GROUP_HANDED_OVER = "group_handed_over", "Group handed to a new organizer"
+        GROUP_REPORT_DISMISSED = "group_report_dismissed", "Group report dismissed"
+        GROUP_ORGANIZER_WARNED = "group_organizer_warned", "Group organizer warned by moderators"
+        GROUP_UNLISTED = "group_unlisted", "Group taken off the list by moderators"
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action.choices)

@@ -2,7 +2,8 @@
 connection or a request; the blocks that make two people not exist for each other
 (read through `User.objects.visible_to()` or `blocked_between()`); and the private
 declarations of a dual relationship that keep two people from being introduced (read
-through `User.objects.introducible_to()` or `may_introduce()`).
+through `User.objects.introducible_to()`, `may_introduce()` or, for many people at once,
+`introduction_barriers()`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ class ConnectionQuerySet(models.QuerySet):
             )
             .values_list("other", flat=True)
         )
+
+    def states_with(self, viewer, other_ids) -> dict[int, str]:
+        """{other id: "connected" / "sent" / "received"} for each of `other_ids` that has
+        a connection or a request with `viewer`, from the viewer's side, in one query
+        (the same words as `Connection.state_for`). People with neither are absent."""
+        pk = _pk(viewer)
+        ids = list(other_ids)
+        rows = self.filter(
+            models.Q(user_a_id=pk, user_b_id__in=ids) | models.Q(user_b_id=pk, user_a_id__in=ids)
+        )
+        return {row.other_id(pk): row.state_for(pk) for row in rows}
 
 
 class Connection(models.Model):
@@ -110,6 +122,12 @@ class Connection(models.Model):
 
     def other_id(self, user) -> int:
         return self.user_b_id if _pk(user) == self.user_a_id else self.user_a_id
+
+    def state_for(self, viewer) -> str:
+        """connected / sent / received, as `viewer` (one of the two) sees this row."""
+        if self.status == self.Status.ACCEPTED:
+            return "connected"
+        return "sent" if self.requested_by_id == _pk(viewer) else "received"
 
 
 class ConnectionTag(models.Model):
@@ -247,9 +265,31 @@ def not_blocked_with(viewer, user_ref: str = "pk") -> models.Q:
     "a member who blocked you, or whom you blocked, does not exist for you anywhere").
 
     A NOT EXISTS subquery, so it composes with any other filter in one statement. Use it
-    through `User.objects.visible_to()` / `Profile.objects.visible_to()`.
+    through `User.objects.visible_to()` / `Profile.objects.visible_to()`, or directly on
+    another model's user column (an event's `created_by_id`, an RSVP's `user_id`): an
+    EXISTS over `User.objects.visible_to()` there is planned as a pass over every
+    member before the first row is looked at.
     """
     return ~models.Exists(Block.objects.between(viewer, models.OuterRef(user_ref)))
+
+
+def in_block_with_ids(viewer) -> models.QuerySet:
+    """The ids of everyone in a block with `viewer`, in either direction, as a subquery:
+    the set form of `not_blocked_with`, for filtering many rows by a user column
+    (`~Q(created_by_id__in=in_block_with_ids(viewer))`). PostgreSQL reads the viewer's
+    few blocks once into a hash, where NOT EXISTS probes the block table for each row:
+    counting 6,000 upcoming events took 18 ms that way, mostly those probes."""
+    pk = _pk(viewer)
+    return (
+        Block.objects.filter(models.Q(blocker_id=pk) | models.Q(blocked_id=pk))
+        .annotate(
+            other=models.Case(
+                models.When(blocker_id=pk, then=models.F("blocked_id")),
+                default=models.F("blocker_id"),
+            )
+        )
+        .values("other")
+    )
 
 
 def blocked_between(a, b) -> bool:
@@ -269,6 +309,36 @@ def may_introduce(a, b) -> bool:
     front of each other (suggest, pair for coffee, seat in the same new group)? Not
     when either blocked the other or declared a dual relationship with them."""
     return not (blocked_between(a, b) or DualRelationship.objects.between(a, b).exists())
+
+
+# Ids per statement in `introduction_barriers`: a round asks about every opted-in member
+# at once, and an IN list that long is better sent in slices.
+BARRIER_BATCH = 5000
+
+
+def introduction_barriers(user_ids) -> set[tuple[int, int]]:
+    """The rule of `may_introduce` for many people at once: every pair among `user_ids`
+    that may never be put in front of each other (a block either way, or a dual
+    relationship whoever declared it), as (lower id, higher id).
+
+    For pairing rounds, which weigh thousands of people together: two statements per
+    BARRIER_BATCH ids (each row is found from its declaring side, so once), never one
+    per person or per pair."""
+    ids = sorted({_pk(user) for user in user_ids})
+    wanted = set(ids)
+    found: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), BARRIER_BATCH):
+        batch = ids[start : start + BARRIER_BATCH]
+        for rows in (
+            Block.objects.filter(blocker_id__in=batch).values_list("blocker_id", "blocked_id"),
+            DualRelationship.objects.filter(member_id__in=batch).values_list(
+                "member_id", "other_id"
+            ),
+        ):
+            for a, b in rows.order_by():
+                if b in wanted:
+                    found.add((a, b) if a < b else (b, a))
+    return found
 
 
 def never_introduced_ids(viewer) -> list[models.QuerySet]:

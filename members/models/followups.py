@@ -24,6 +24,11 @@ class FollowUp(models.Model):
     the owner's own time zone). At most one pending reminder per pair: setting it again
     moves the date."""
 
+    # The choices every page offers ("remind me in …"), 4 weeks preselected; here, not
+    # in the form, so the feature apps' pages can offer them too.
+    WEEKS = [(1, "1 week"), *((n, f"{n} weeks") for n in (2, 3, 4, 6, 8, 12))]
+    DEFAULT_WEEKS = 4
+
     class Source(models.TextChoices):
         NETWORK = "network", "your network"
         COFFEE = "coffee", "a coffee date"

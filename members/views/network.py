@@ -16,7 +16,7 @@ from members import services
 from members.access import access_profile
 from members.forms.profiles import ConnectionTagForm, FollowUpForm
 from members.models import Connection, FollowUp
-from members.network import network_for
+from members.network import network_for, next_to_meet
 
 # The chart: a 5×5 grid, importance across, strength up, in SVG user units.
 CELL = 60
@@ -38,7 +38,8 @@ def _point(tie, index_in_cell: int) -> dict:
 @require_GET
 def network(request: HttpRequest) -> HttpResponse:
     """Counts by type, strength against importance (SVG with a table beside it for
-    screen readers), last contact with each person, and what is missing."""
+    screen readers), last contact with each person, what is missing, and the next
+    people to meet for it (from the "network" plug-ins: matching)."""
     data = network_for(request.user)
     seen: dict[tuple[int, int], int] = {}
     points = []
@@ -65,6 +66,7 @@ def network(request: HttpRequest) -> HttpResponse:
         "members/network.html",
         {
             "network": data,
+            "next_to_meet": next_to_meet(request.user, data),
             "rows": [(tie, forms[tie.connection.pk]) for tie in data.ties],
             "points": points,
             "follow_up_form": FollowUpForm(),

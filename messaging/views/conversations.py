@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +20,7 @@ from members.models import Profile
 from messaging import live, services
 from messaging.access import access_conversation, has_left, other_in
 from messaging.forms import MessageForm
-from messaging.models import Conversation, Message, MessageRequest
+from messaging.models import ACTIVITY, Conversation, Message, MessageRequest
 
 INBOX_PAGE = 20
 CONVERSATION_PAGE = 30
@@ -79,16 +77,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """My conversations, most recent first, unread marked; keyset pages of 20 in a
     fixed number of queries whatever a page holds."""
     me = request.user
+    cursor = _cursor(request)
+    # The page's ids: each side of the pair read along its own index, newest first,
+    # stopping after a page (the union of both holds the page); then those rows, in one
+    # statement. A member with a thousand conversations costs what one with twenty does.
+    sides = []
+    for side in ("a", "b"):
+        ids = Conversation.objects.open_to(me, side=side).annotate(activity=ACTIVITY)
+        if cursor is not None:
+            at, key = cursor
+            ids = ids.filter(activity__lte=at).exclude(activity=at, id__gte=key)
+        sides.append(ids.order_by("-activity", "-id").values("pk")[: INBOX_PAGE + 1])
     rows = (
-        Conversation.objects.open_to(me)
+        Conversation.objects.filter(pk__in=sides[0].union(sides[1], all=True))
         .select_related("user_a__profile", "user_b__profile", "last_message")
-        .annotate(activity=Coalesce(F("last_message_at"), F("created_at")))
+        .annotate(activity=ACTIVITY)
         .order_by("-activity", "-id")
     )
-    cursor = _cursor(request)
-    if cursor is not None:
-        at, key = cursor
-        rows = rows.filter(activity__lte=at).exclude(activity=at, id__gte=key)
     page = list(rows[: INBOX_PAGE + 1])
     more = len(page) > INBOX_PAGE
     page = page[:INBOX_PAGE]

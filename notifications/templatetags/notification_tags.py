@@ -11,8 +11,9 @@ register = template.Library()
 
 
 @register.filter
-def moment(value, fmt: str = "l j F Y, g:i A T") -> str:
-    """A moment in the active time zone (the viewer's, or the email recipient's).
+def moment(value, fmt: str = "l, F j, Y, g:i A T") -> str:
+    """A moment in the active time zone (the viewer's, or the email recipient's), the
+    US way by default: "Wednesday, July 1, 2026, 9:30 AM PDT".
 
     Accepts an aware datetime or the ISO string a notification's JSON context holds, so
     the same instant reads the same in the notification centre, the email and the

@@ -15,15 +15,18 @@ is covered by the journeys, which find every control by its role and name.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from matching import engine
 from matching import services as matching_services
 from members import services as member_services
 from members.models import Application
+from messaging import services as messaging_services
 from tests.browser.test_application_journey import sign_in
 from tests.matching.people import answer, person
 from tests.members.application_factories import ApplicationFactory
@@ -68,6 +71,30 @@ def community(transactional_db):
     requester = person("Dana Lee", place="oakland")
     member_services.connection_request(sender=requester, recipient=member, note="Coffee soon?")
     NotificationFactory(recipient=member)
+    # Messages and the network: a tagged connection to talk with, a request in the tray,
+    # a report for the moderators.
+    friend = person("Emery Stone", place="oakland", stage="seasoned")
+    asked = member_services.connection_request(sender=friend, recipient=member)
+    accepted = member_services.connection_accept(connection=asked, user=member)
+    member_services.connection_tag_set(
+        owner=member, connection=accepted, type="peer_consultation", strength=2, importance=5
+    )
+    chat = messaging_services.conversation_open(sender=friend, recipient=member)
+    messaging_services.message_send(sender=friend, conversation=chat, body="Coffee Friday?")
+    messaging_services.message_send(sender=member, conversation=chat, body="Yes, 10 am works.")
+    stranger = person("Finley Park", place="oakland")
+    messaging_services.message_request_send(
+        sender=stranger, recipient=member, purpose="referral", body="Do you see adolescents?"
+    )
+    report = messaging_services.report_create(
+        reporter=member, reported=stranger, reason="spam", note="A sales pitch."
+    )
+    # A coffee date waiting for the member's answer, so /coffee/ shows a date's card.
+    from tests.coffee.factories import make_date, opt_in
+
+    opt_in(member)
+    opt_in(colleague)
+    make_date(member, colleague)
     submitted = ApplicationFactory()
     states = {
         status: ApplicationFactory(status=status).user
@@ -86,6 +113,8 @@ def community(transactional_db):
         "applicant": ApplicantFactory(),
         "staff": StaffFactory(),
         "application": submitted,
+        "conversation": chat,
+        "report": report,
     }
 
 
@@ -146,10 +175,16 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/me/values/stop/",
             "/matches/",
             "/matches/?purpose=coffee",
+            "/coffee/",
             "/notifications/",
             "/me/notifications/",
             "/me/data/",
             "/me/delete/",
+            "/network/",
+            "/messages/",
+            "/messages/requests/",
+            f"/messages/{community['conversation'].pk}/",
+            f"/messages/start/{handle}/",
             "/accounts/email/",
             "/accounts/password/change/",
             "/accounts/2fa/",
@@ -160,7 +195,10 @@ def test_every_main_page_passes_axe(browser, live_server, community, viewport):
             "/review/",
             f"/review/{community['application'].pk}/",
             "/review/audit/",
+            "/review/reports/",
+            f"/review/reports/{community['report'].pk}/",
             "/review/members/?q=example",
+            "/review/coffee/",
         ],
         **{user.email: ["/apply/"] for user in community["states"].values()},
     }
@@ -187,6 +225,130 @@ def test_forms_showing_errors_pass_axe(browser, live_server, community):
     page.get_by_role("button", name=re.compile("^Submit")).click()
     page.wait_for_load_state("networkidle")
     problems += [f"application with errors: {line}" for line in violations(page)]
+
+    page.context.clear_cookies()
+    sign_in(page, community["member"].email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/coffee/")
+    page.get_by_label("Snooze until").fill("2001-01-01")
+    page.get_by_role("button", name="Save coffee settings").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    problems += [f"coffee settings with errors: {line}" for line in violations(page)]
+    assert problems == []
+
+
+# --- Events (issue 13): the list, an event page in each state, the organizer's tools, the
+# follow-up page and the public certificate check.
+
+
+def _event_member(name: str):
+    user = ApplicationFactory(approved=True, legal_name=name).user
+    user.profile.display_name = name
+    user.profile.save()
+    return user
+
+
+@pytest.fixture
+def events_world(transactional_db):
+    from events.services import certificate_issue, check_in, rsvp_going
+    from tests.events.factories import CeWorkshopFactory, EventFactory
+
+    organizer, member, colleague, waiting = (
+        _event_member(name)
+        for name in ("Rosa Alvarez", "Avery Quinn", "Blake Rivera", "Casey Morgan")
+    )
+    now = timezone.now()
+    # Soon enough that the check-in list is open (a day before), with a waitlist.
+    upcoming = CeWorkshopFactory(
+        title="Ethics in telehealth across state lines",
+        created_by=organizer,
+        capacity=2,
+        starts_at=now + timedelta(hours=3),
+        ends_at=now + timedelta(hours=6),
+    )
+    for attendee in (member, colleague, waiting):
+        rsvp_going(event=upcoming, user=attendee)
+    check_in(event=upcoming, by=organizer, rsvp=upcoming.rsvps.get(user=colleague))
+    # A past workshop: the member and a colleague were checked in; Casey held a seat
+    # and did not come (a no-show on the organizer's list above).
+    past = CeWorkshopFactory(
+        title="Suicide risk assessment refresher",
+        created_by=organizer,
+        capacity=10,
+        starts_at=now - timedelta(days=2, hours=3),
+        ends_at=now - timedelta(days=2),
+    )
+    for attendee in (member, colleague, waiting):
+        past.rsvps.create(user=attendee, status="going", going_since=past.starts_at)
+    for attendee in (member, colleague):
+        check_in(event=past, by=organizer, rsvp=past.rsvps.get(user=attendee))
+    certificate = certificate_issue(event=past, user=member)
+    public = EventFactory(title="Coffee for Oakland counselors", public=True, created_by=organizer)
+    return {
+        "organizer": organizer,
+        "member": member,
+        "waiting": waiting,
+        "upcoming": upcoming,
+        "past": past,
+        "public": public,
+        "certificate": certificate,
+    }
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=list(VIEWPORTS))
+def test_events_pages_pass_axe(browser, live_server, events_world, viewport):
+    world = events_world
+    upcoming, past = world["upcoming"].slug, world["past"].slug
+    pages = {
+        None: [f"/certificates/{world['certificate'].code}/", f"/events/{world['public'].slug}/"],
+        world["member"].email: [
+            "/events/",
+            "/events/?ce=on&when=month&seats=on",
+            "/events/?near=Oakland%2C+CA&radius=25",
+            "/events/?near=Nowhereville",
+            "/events/?mine=on",
+            f"/events/{upcoming}/",
+            f"/events/{past}/",
+            f"/events/{past}/attended-with/",
+            "/events/new/",
+            "/me/calendar/",
+        ],
+        world["waiting"].email: [f"/events/{upcoming}/"],
+        world["organizer"].email: [
+            f"/events/{upcoming}/",
+            f"/events/{upcoming}/manage/",
+            f"/events/{upcoming}/check-in/",
+            f"/events/{upcoming}/check-in/?q=zzz",
+            f"/events/{upcoming}/edit/",
+        ],
+    }
+    problems = []
+    for email, paths in pages.items():
+        page = signed_in(browser, live_server, email, VIEWPORTS[viewport])
+        # A 404 or a login page would pass axe too: each page must really be there.
+        for path in paths:
+            response = page.goto(path)
+            assert response.status == 200 and "/accounts/login/" not in page.url, path
+        problems += [f"{email or 'visitor'} {line}" for line in check(page, paths)]
+        page.context.close()
+    assert problems == []
+
+
+def test_event_forms_showing_errors_pass_axe(browser, live_server, events_world):
+    page = signed_in(browser, live_server, events_world["member"].email, VIEWPORTS["phone"])
+    page.goto("/events/new/")
+    page.get_by_role("button", name=re.compile("Publish|Create|Save", re.I)).click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".errorlist").first).to_be_visible()
+    problems = [f"new event with errors: {line}" for line in violations(page)]
+    page.context.close()
+
+    page = signed_in(browser, live_server, events_world["organizer"].email, VIEWPORTS["phone"])
+    page.goto(f"/events/{events_world['upcoming'].slug}/manage/")
+    page.get_by_label(re.compile("handle", re.I)).fill("nobody-by-this-handle")
+    page.get_by_role("button", name="Add a co-organizer").click()
+    page.wait_for_load_state("networkidle")
+    problems += [f"co-organizer with errors: {line}" for line in violations(page)]
     assert problems == []
 
 

@@ -172,3 +172,16 @@ def test_blocked_attendees_are_invisible_in_the_lists():
     manage = _client(event.created_by).get(f"/events/{event.slug}/manage/").content.decode()
     assert other.profile.display_name in manage
     assert blocked.profile.display_name not in manage
+
+
+def test_a_co_organizer_in_a_block_with_the_viewer_is_not_named():
+    event = EventFactory()
+    viewer, co, other_co = MemberFactory.create_batch(3)
+    for person in (co, other_co):
+        organizer_add(event=event, by=event.created_by, user=person)
+    block_create(blocker=co, blocked=viewer)
+    page = _client(viewer).get(f"/events/{event.slug}/").content.decode()
+    organized_by = page.split("Organized by")[1].split("</dd>")[0]
+    assert event.created_by.profile.display_name in organized_by
+    assert other_co.profile.display_name in organized_by
+    assert co.profile.display_name not in organized_by

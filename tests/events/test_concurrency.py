@@ -1,5 +1,6 @@
 """Never overbooked: many members RSVP and cancel at the same moment, on real
-concurrent database connections (one thread each), and the seats add up."""
+concurrent database connections (one thread each, or one OS process each), and the
+seats add up."""
 
 import threading
 
@@ -9,6 +10,7 @@ from django.db import connection
 from events.models import Rsvp
 from events.services import rsvp_cancel, rsvp_going
 from tests.events.factories import EventFactory
+from tests.events.race import check_race, database_url_named, rsvp_race
 from tests.members.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,3 +62,21 @@ def test_cancellations_and_new_rsvps_racing_never_overbook():
     waiting = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED).count()
     assert going == 5
     assert waiting == 10 - 3
+
+
+def test_two_hundred_members_for_fifty_seats_from_eight_processes(settings):
+    """The issue's race, with OS processes (as web workers are), each on its own
+    connection, released together by a barrier: exactly 50 going, 150 waitlisted in
+    arrival order, no errors (tests/events/race.py says what is checked)."""
+    event = EventFactory(capacity=50)
+    racers = [user.pk for user in MemberFactory.create_batch(200)]
+    result = rsvp_race(
+        event_id=event.pk,
+        user_ids=racers,
+        processes=8,
+        database_url=database_url_named(settings.DATABASE_URL, connection.settings_dict["NAME"]),
+        redis_url=settings.REDIS_URL,
+        settings_module="hive.settings.test",
+    )
+    assert check_race(result, event_id=event.pk, racers=200, seats=50) == []
+    assert sum(len(answers) for answers in result.answers) == 200

@@ -113,7 +113,7 @@ def test_cancelling_keeps_the_page_marked_cancelled_and_tells_everyone(client):
         note = Notification.objects.get(recipient=person, kind="event_update")
         assert note.context["change"] == "cancelled"
     client.force_login(going)
-    assert "Cancelled." in client.get(f"/events/{event.slug}/").content.decode()
+    assert "Canceled." in client.get(f"/events/{event.slug}/").content.decode()
 
 
 def test_only_organizers_edit_cancel_or_manage(client):

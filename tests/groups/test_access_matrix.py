@@ -113,16 +113,21 @@ def test_group_pages_by_role(world, role):
     user = world["roles"][role]
     detail = _get(user, f"/groups/{group.slug}/")
     session_page = _get(user, f"/groups/{group.slug}/sessions/{session.pk}/")
+    all_sessions = _get(user, f"/groups/{group.slug}/sessions/")
     listing = _get(user, "/groups/")
     if role in OUT:
-        for response in (detail, session_page, listing):
+        for response in (detail, session_page, all_sessions, listing):
             assert response.status_code == 302
         return
     if role in HIDDEN:
         assert detail.status_code == 404
         assert session_page.status_code == 404
+        assert all_sessions.status_code == 404
         assert group.name not in listing.content.decode()
         return
+    # The list of all sessions: for those who see the content, with no notes in it.
+    assert all_sessions.status_code == (200 if role in CONTENT else 404)
+    assert NOTES not in all_sessions.content.decode()
     page = detail.content.decode()
     assert detail.status_code == 200
     assert group.name in listing.content.decode()

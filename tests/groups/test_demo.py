@@ -31,7 +31,8 @@ def test_demo_groups(capsys):
         starts_at__lt=timezone.now() + timedelta(days=70),
     ).exists()
     assert len(organized) == 1
-    assert Membership.objects.filter(group=organized[0].group, status="requested").exists()
+    waiting = Membership.objects.get(group=organized[0].group, status="requested")
+    assert organized[0].group.intro_conversation and waiting.intro_status == "proposed"
     call_command("seed_demo", "--members", "60", "--seed", "2", "--replace")
     member = User.objects.get(email="member@hive.test")
     assert Group.objects.filter(organizer=member).count() == 1

@@ -28,8 +28,11 @@ def test_open_group_seats_then_waitlists_then_offers_the_freed_seat():
     waiting = services.group_join(group=group, member=MemberFactory())
     assert (a.status, b.status, waiting.status) == ("active", "active", "waitlisted")
     services.membership_leave(group=group, member=a.member)
-    assert _status(group, waiting.member) == "active"
+    # The seat is offered (held for them), not given: they take it.
+    assert _status(group, waiting.member) == "offered"
     assert Notification.objects.filter(recipient=waiting.member, kind="group_seat").exists()
+    services.seat_offer_answer(group=group, member=waiting.member, accept=True)
+    assert _status(group, waiting.member) == "active"
 
 
 def test_request_is_approved_or_declined_silently():
@@ -133,14 +136,14 @@ def test_remove_keeps_a_private_note_and_frees_the_seat():
     )
     membership.refresh_from_db()
     assert (membership.status, membership.note) == ("removed", "Private")
-    assert _status(group, waiting.member) == "active"
+    assert _status(group, waiting.member) == "offered"
     with pytest.raises(services.GroupRefusal):
         services.group_join(group=group, member=gone)
 
 
 def test_the_organizer_cannot_leave():
     group = make_group()
-    with pytest.raises(Exception, match="organize"):
+    with pytest.raises(Exception, match="hand it to another member"):
         services.membership_leave(group=group, member=group.organizer)
 
 
@@ -160,3 +163,19 @@ def test_join_request_page_flow(client):
     # A stranger cannot decide, and learns nothing (404).
     client.force_login(MemberFactory())
     assert client.post(f"/groups/{group.slug}/members/{request.pk}/remove/").status_code == 404
+
+
+def test_the_removal_note_is_shown_to_organizers_only(client):
+    group = make_group()
+    gone = add_member(group, MemberFactory(profile__display_name="Gil Gone")).member
+    stays = add_member(group).member
+    membership = Membership.objects.get(group=group, member=gone)
+    services.membership_remove(
+        group=group, by=group.organizer, membership=membership, note="Kept missing sessions"
+    )
+    client.force_login(group.organizer)
+    page = client.get(f"/groups/{group.slug}/").content.decode()
+    assert "Removed members" in page and "Kept missing sessions" in page and "Gil Gone" in page
+    client.force_login(stays)
+    page = client.get(f"/groups/{group.slug}/").content.decode()
+    assert "Kept missing sessions" not in page and "Gil Gone" not in page

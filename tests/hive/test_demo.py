@@ -28,6 +28,7 @@ def test_each_app_demo_module_is_found_in_installed_apps_order():
         "messaging.demo",
         "groups.demo",
         "events.demo",
+        "coffee.demo",
     ]
     # That order is INSTALLED_APPS's, not a list kept in hive/demo.py.
     order = [config.name for config in apps.get_app_configs()]
@@ -43,6 +44,7 @@ def test_a_new_app_joins_the_demo_with_its_own_module_alone(db):
             "messaging.demo",
             "groups.demo",
             "events.demo",
+            "coffee.demo",
             "tests.hive.demo_app.demo",
         ]
         context = demo.demo_seed(DemoContext(members=12, seed=3))
@@ -79,6 +81,8 @@ def test_seed_runs_in_order_and_clear_in_reverse(db, monkeypatch):
         ("seed", "messaging.demo"),
         ("seed", "groups.demo"),
         ("seed", "events.demo"),
+        ("seed", "coffee.demo"),
+        ("clear", "coffee.demo"),
         ("clear", "groups.demo"),
         ("clear", "messaging.demo"),
         ("clear", "members.demo"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["hive", "notifications", "members", "matching", "messaging", "groups", "events"]
+APPS = ["hive", "notifications", "members", "matching", "messaging", "groups", "events", "coffee"]
 
 
 def test_import_contracts_are_kept(capsys):

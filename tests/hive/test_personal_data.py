@@ -22,7 +22,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from coffee.models import CoffeeDate, Participant
 from events import services as events_services
+from groups import moderation as group_moderation
 from groups.models import Post, Recusal, Swap
 from groups.models import Rsvp as GroupRsvp
 from groups.models import Session as GroupSession
@@ -222,6 +224,26 @@ def world():
     Swap.objects.create(session=session, asked_by=dana, asked=friend)
     Recusal.objects.create(session=session, member=dana)
     Post.objects.create(group=theirs, author=dana, body="Dana's post, kept")
+    group_moderation.group_report(
+        group=theirs, reporter=dana, reason="other", note="Dana's note on a group"
+    )
+
+    # Coffee: her settings, a date that went ahead and that she checked in on (with a
+    # member she has no relationship declared with), and a round started under her name.
+    from coffee import services as coffee_services
+    from tests.coffee.factories import make_date, make_round, opt_in
+
+    opt_in(dana)
+    opt_in(applicant_member)
+    coffee = make_date(
+        dana,
+        applicant_member,
+        round_=make_round(run_by=dana),
+        status="confirmed",  # both said yes (their conversation is left out here)
+        responses=("accepted", "accepted"),
+    )
+    coffee_services.date_check_in(date=coffee, member=dana, met="yes")
+    Participant.objects.filter(date=coffee).update(reason="Shared focus on trauma")
 
     # Others' own data, which must survive untouched.
     AnswerFactory(member=friend, statement=first_statement())
@@ -306,6 +328,11 @@ def test_export_holds_everything_from_her_side_only(world):
     assert matching["dismissed_suggestions"] == [
         {**matching["dismissed_suggestions"][0], "member": other.profile.handle}
     ]
+    coffee = data["coffee"]
+    assert coffee["settings"]["opted_in"] is True
+    partner = Profile.objects.get(user_id=CoffeeDate.objects.get().other_id(dana))
+    assert coffee["dates"] == [{**coffee["dates"][0], "with": partner.handle}]
+    assert coffee["dates"][0]["did_we_meet"] == "Yes, we met"
     notifications = data["notifications"]
     assert "Welcome" in [n["kind"] for n in notifications["notifications"]]
     assert notifications["preferences"] == [{"kind": "Welcome", "channel": "In Hive only"}]
@@ -375,6 +402,12 @@ def test_erasure_leaves_only_anonymized_rows(world, media, django_capture_on_com
     assert after[Answer] == before[Answer]
     assert list(Answer.objects.filter(member=friend).values()) == friend_answers
     assert Profile.objects.filter(user=friend).exists()
+    # Coffee: the date stays in the other member's history, their side without the
+    # words that described her; her own side is gone.
+    kept = CoffeeDate.objects.get()
+    assert list(Participant.objects.filter(date=kept).values_list("member_id", "reason")) == [
+        (kept.other_id(dana), "")
+    ]
     # The suggestion engine is told.
     assert MatchingChange.objects.filter(member=dana).exists()
     assert not ValuesConsent.objects.filter(member=dana).exists()

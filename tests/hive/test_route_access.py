@@ -79,6 +79,10 @@ STAFF_ROUTES = {
     "review/reports/",
     "review/reports/<int:report_id>/",
     "review/matching/",  # the share of "yes" to "Good suggestion?" per purpose (matching)
+    "review/coffee/",  # coffee rounds, and "run a round now" (coffee)
+    "review/coffee/run/",
+    "review/groups/",  # groups with open reports (groups/views/review.py)
+    "review/groups/<slug:group_slug>/",  # one group's facts and reports, and the decision
 }
 NOT_MEMBERS = ("applicant", "lapsed", "suspended")
 
@@ -133,8 +137,16 @@ def people():
             "group_slug": group.slug,
             "session_id": str(group.sessions.first().pk),
             "membership_id": str(group.memberships.first().pk),
+            **_coffee_values(member),
         },
     }
+
+
+def _coffee_values(member) -> dict:
+    """A coffee date of the member's, waiting for their answer."""
+    from tests.coffee.factories import make_date
+
+    return {"date_id": str(make_date(member, MemberFactory()).pk)}
 
 
 def _follow_up(member):

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from members import services
 from members.models import Block, Connection, User, blocked_between
+from members.models.connections import in_block_with_ids
 from members.services import NotAllowed, NotAvailable
 from notifications.models import Notification
 from tests.members.factories import ApplicantFactory, MemberFactory
@@ -304,3 +305,67 @@ def test_a_block_or_a_dual_relationship_either_way_stops_introductions(db, who_a
     assert them.pk not in seen and bystander.pk in seen
     # A dual relationship does not hide anyone: only a block does.
     assert (them in User.objects.visible_to(me)) == (how == "dual_relationship")
+
+
+def test_states_with_many_people_in_one_query_from_each_side(ann, bob, django_assert_num_queries):
+    carl, dee, eve = MemberFactory.create_batch(3)
+    services.connection_request(sender=ann, recipient=bob)
+    services.connection_request(sender=carl, recipient=ann)
+    services.connection_accept(
+        connection=services.connection_request(sender=ann, recipient=dee), user=dee
+    )
+    with django_assert_num_queries(1):
+        seen_by_ann = Connection.objects.states_with(ann, [bob.pk, carl.pk, dee.pk, eve.pk])
+    assert seen_by_ann == {bob.pk: "sent", carl.pk: "received", dee.pk: "connected"}
+    assert Connection.objects.states_with(bob, [ann.pk]) == {ann.pk: "received"}
+
+
+def test_in_block_with_ids_is_the_block_rule_as_a_set(ann, bob):
+    """The set form names exactly the people visible_to() hides, both directions."""
+    carl, dee = MemberFactory.create_batch(2)
+    services.block_create(blocker=ann, blocked=bob)
+    services.block_create(blocker=carl, blocked=ann)
+    services.block_create(blocker=bob, blocked=dee)  # not ann's
+    ids = set(User.objects.filter(pk__in=in_block_with_ids(ann)).values_list("pk", flat=True))
+    assert ids == {bob.pk, carl.pk}
+    everyone = set(User.objects.values_list("pk", flat=True))
+    assert ids == everyone - set(User.objects.visible_to(ann).values_list("pk", flat=True))
+
+
+def test_introduction_barriers_is_the_same_rule_for_many_people_at_once(
+    db, django_assert_num_queries, monkeypatch
+):
+    """`introduction_barriers` finds exactly the pairs `may_introduce` refuses, among the
+    ids asked about only, each once in (lower, higher) order, in two statements per
+    batch of ids whatever the number of rows."""
+    from members.models import DualRelationship, connections, introduction_barriers, may_introduce
+
+    people = MemberFactory.create_batch(7)
+    a, b, c, d, e, f, outsider = people
+    Block.objects.create(blocker=b, blocked=a)  # found from the higher id's side
+    Block.objects.create(blocker=c, blocked=d)
+    Block.objects.create(blocker=d, blocked=c)  # both ways: still one pair
+    DualRelationship.objects.create(member=e, other=a, kind="clinical")
+    DualRelationship.objects.create(member=f, other=e, kind=DualRelationship.Kind.DO_NOT_INTRODUCE)
+    DualRelationship.objects.create(member=outsider, other=a, kind="personal")
+    Block.objects.create(blocker=a, blocked=outsider)
+    asked = [a, b, c, d, e, f]
+    with django_assert_num_queries(2):
+        found = introduction_barriers(asked)
+    expected = {
+        tuple(sorted((x.pk, y.pk)))
+        for i, x in enumerate(asked)
+        for y in asked[i + 1 :]
+        if not may_introduce(x, y)
+    }
+    assert found == expected
+    assert found == {
+        tuple(sorted(pair)) for pair in [(a.pk, b.pk), (c.pk, d.pk), (a.pk, e.pk), (e.pk, f.pk)]
+    }
+    # Ids or users alike; the outsider's rows are not about anyone asked.
+    assert introduction_barriers([p.pk for p in asked]) == found
+    # Many ids go in slices: two statements per slice.
+    monkeypatch.setattr(connections, "BARRIER_BATCH", 2)
+    with django_assert_num_queries(6):
+        assert introduction_barriers(asked) == found
+    assert introduction_barriers([]) == set()

@@ -3,6 +3,8 @@ profile, the request tray; nothing typed is lost; query budgets."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -70,9 +72,9 @@ def _seed_inbox(a, n):
         say(conversation, a, "hello back")
 
 
-def test_inbox_query_budget_is_the_same_for_1_or_20_rows(client, django_assert_num_queries):
+def test_inbox_query_budget_is_the_same_for_1_or_50_rows(client, django_assert_num_queries):
     counts = []
-    for n in (1, 20):
+    for n in (1, 50):
         a = MemberFactory()
         _seed_inbox(a, n)
         client.force_login(a)
@@ -304,3 +306,22 @@ def test_nav_badge_counts_unread_conversations_and_requests(client, pair):
     client.get(_conversation_url(conversation))
     html = client.get(reverse("members:connections")).content.decode()
     assert 'aria-label="1 unread"' in html
+
+
+def test_request_limit_on_the_page_says_when_and_keeps_the_text(client, settings):
+    """Over the daily limit of message requests: the form comes back with the text as
+    typed and says when they can send again, in the member's own time."""
+    settings.HIVE_MESSAGE_LIMITS = {"requests_per_day": 1, "requests_per_day_new_member": 1}
+    a = MemberFactory()
+    services.message_request_send(sender=a, recipient=MemberFactory(), purpose="coffee", body="1")
+    b = MemberFactory()
+    client.force_login(a)
+    typed = "Would you be open to a referral conversation about perinatal anxiety?"
+    response = client.post(
+        reverse("messaging:start", args=[b.profile.handle]), {"purpose": "referral", "body": typed}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "You can send another after" in html and "Your message is still here." in html
+    assert typed in html and re.search(r'value="referral"[^>]*checked', html)
+    assert not MessageRequest.objects.filter(recipient=b).exists()

@@ -55,6 +55,22 @@ def test_strangers_cannot_open_a_conversation_only_request():
         services.conversation_open(sender=a, recipient=b)
 
 
+def test_an_introduction_both_accepted_opens_a_conversation_between_strangers():
+    """A coffee date both accepted opens their conversation without a connection; a
+    block or a member no longer in good standing still refuses it."""
+    a, b = MemberFactory(), MemberFactory()
+    conversation = services.conversation_open(sender=a, recipient=b, introduced=True)
+    assert conversation.involves(a) and conversation.involves(b)
+    assert services.conversation_open(sender=b, recipient=a).pk == conversation.pk
+    c, d = MemberFactory(), MemberFactory()
+    member_services.block_create(blocker=d, blocked=c)
+    with pytest.raises(services.Unavailable):
+        services.conversation_open(sender=c, recipient=d, introduced=True)
+    lapsed = MemberFactory(membership_status=User.Status.LAPSED)
+    with pytest.raises(services.Unavailable):
+        services.conversation_open(sender=c, recipient=lapsed, introduced=True)
+
+
 def test_request_then_nothing_more_until_accepted():
     a, b = MemberFactory(), MemberFactory()
     request = services.message_request_send(

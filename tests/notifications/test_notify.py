@@ -200,7 +200,7 @@ def test_email_shows_times_in_the_recipient_zone(db, django_capture_on_commit_ca
             context={"summary": "Password changed", "occurred_at": moment, "ip": "10.0.0.1"},
         )
     body = mail.outbox[0].body
-    assert "9:30 AM PDT" in body and "Wednesday 1 July 2026" in body
+    assert "9:30 AM PDT" in body and "Wednesday, July 1, 2026" in body
 
 
 def test_unknown_kind_is_a_clear_error(member):

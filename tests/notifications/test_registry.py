@@ -40,11 +40,21 @@ KIND_ORDER = [
     "group_session_changed",
     "group_swap_request",
     "group_presenter_reminder",
+    "group_intro",
+    "group_handover",
+    "group_organizer_changed",
+    "group_moderators",
+    "group_report_handled",
     # events/notifications.py
     "event_update",
     "event_seat",
     "event_reminder",
     "event_followup",
+    # coffee/notifications.py
+    "coffee_intro",
+    "coffee_update",
+    "coffee_check_in",
+    "coffee_paused",
 ]
 
 

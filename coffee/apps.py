@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoffeeConfig(AppConfig):
+    name = "coffee"
+    verbose_name = "Coffee dates"
