@@ -19,7 +19,7 @@ from hive.http import local_next
 from hive.timezones import UTC
 from members import services
 from members.access import ProfileAccess, ProfileMoved, access_profile
-from members.distances import viewer_uses_miles
+from members.distances import uses_miles
 from members.forms.profiles import ConnectForm, PrivacyForm, ProfileForm
 from members.models import Block, Connection, DualRelationship, Profile
 from members.places import MIN_QUERY_LENGTH, get_place, normalise, search_places, zone_of
@@ -375,7 +375,10 @@ def _privacy_context(request, form, shown: Profile, *, draft: bool = False) -> d
         "form": form,
         "draft": draft,
         "listed": shown.listed_in_directory,
-        "card": directory_card(shown, as_member, miles=viewer_uses_miles(request.user)),
+        # The member's own place and zone decide the unit, as they would for their search.
+        "card": directory_card(
+            shown, as_member, miles=uses_miles(country=shown.country, zone=request.user.timezone)
+        ),
         "previews": [
             ("How my profile looks to a member", profile_display(shown, as_member)),
             (
