@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from events.models import MAX_CAPACITY, Event, Tier
-from hive.timezones import known_timezones
+from hive.timezones import TimeZoneField, canonical_zone
 from hive.widgets import QuickCheckboxSelectMultiple, QuickSelect
 from members.markdown import HELP_TEXT as MARKDOWN_HELP
 from members.places import search_places
@@ -52,7 +52,7 @@ class EventForm(forms.Form):
     )
     starts = forms.CharField(label="Starts", widget=LocalDateTimeInput)
     ends = forms.CharField(label="Ends", widget=LocalDateTimeInput)
-    timezone = forms.ChoiceField(label="Time zone", widget=QuickSelect)
+    timezone = TimeZoneField(label="Time zone")
     near = forms.CharField(
         label="City (in person)",
         max_length=120,
@@ -104,7 +104,6 @@ class EventForm(forms.Form):
     def __init__(self, *args, event: Event | None = None, **kwargs):
         self.event = event
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = [(name, name) for name in sorted(known_timezones())]
         self.place = None
 
     @classmethod
@@ -116,7 +115,7 @@ class EventForm(forms.Form):
             "description": event.description,
             "starts": event.starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
             "ends": event.ends_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-            "timezone": event.timezone,
+            "timezone": canonical_zone(event.timezone),
             "near": event.place_label if event.place_name else "",
             "venue_notes": event.venue_notes,
             "online_url": event.online_url,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from groups.cadence import FREQUENCIES, MONTHLY, ORDINALS, WEEKDAYS, Cadence, parse_rule
 from groups.models import MAX_CAPACITY, MIN_CAPACITY, Group, GroupReport, Post
-from hive.timezones import known_timezones
+from hive.timezones import TimeZoneField, canonical_zone
 from members.models import Profile
 from members.places import search_places
 
@@ -73,9 +73,9 @@ class GroupForm(forms.ModelForm):
 
     def __init__(self, *args, organizer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zone"] = forms.ChoiceField(
-            label="Time zone", choices=[(z, z) for z in sorted(known_timezones())]
-        )
+        self.fields["zone"] = TimeZoneField(label="Time zone")
+        if self.initial.get("zone"):
+            self.initial["zone"] = canonical_zone(self.initial["zone"])
         self.fields["capacity"].widget.attrs.update(min=MIN_CAPACITY, max=MAX_CAPACITY)
         if self.instance.pk and self.instance.unlisted_by_staff:
             self.fields["listed"].disabled = True
@@ -92,7 +92,7 @@ class GroupForm(forms.ModelForm):
                 )
             self.initial.setdefault("place_query", self.instance.place_label)
         elif organizer is not None:
-            self.initial.setdefault("zone", organizer.timezone)
+            self.initial.setdefault("zone", canonical_zone(organizer.timezone))
             self.initial.setdefault("starts_on", timezone.localdate(timezone=organizer.zone))
             self.initial.setdefault("start_time", "19:00")
         self.place = None

@@ -29,6 +29,7 @@ from events.services import (
     organizer_remove,
 )
 from hive.access import member_required, staff_required
+from hive.timezones import canonical_zone
 from members.models import Profile, User
 
 CHECK_IN_SEARCH_MAX = 80
@@ -62,7 +63,8 @@ def event_create_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your event is published.")
                 return redirect("events:detail", slug=event.slug)
     else:
-        form = EventForm(initial={"timezone": request.user.timezone, "capacity": 20})
+        zone = canonical_zone(request.user.timezone)
+        form = EventForm(initial={"timezone": zone, "capacity": 20})
     return render(request, "events/event_form.html", {"form": form, "event": None})
 
 
