@@ -21,12 +21,14 @@ embedded Valkey, ever takes our tasks; the helpers never touch anyone else's key
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import email
 import email.policy
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -219,6 +221,10 @@ def worker_environment(
     return env
 
 
+# Celery's log line for a finished task: "Task name[id] succeeded in 0.01s: 'sent'".
+_SUCCEEDED = re.compile(r"\] succeeded in [0-9.e-]+s: (.+)$", re.MULTILINE)
+
+
 @dataclass
 class Worker:
     process: subprocess.Popen
@@ -274,6 +280,19 @@ class Worker:
 
     def count(self, text: str) -> int:
         return self.log().count(text)
+
+    def outcomes(self, outcome: str) -> int:
+        """How many emails this worker's finished tasks report as `outcome` ("sent"):
+        one per deliver_email task that returned it, plus the counts in the results of
+        deliver_emails batches ({"sent": 98, "retry": 2})."""
+        total = 0
+        for result in _SUCCEEDED.findall(self.log()):
+            value = ast.literal_eval(result)
+            if value == outcome:
+                total += 1
+            elif isinstance(value, dict):
+                total += value.get(outcome, 0)
+        return total
 
 
 # Runs first in the worker's process: it is killed with us should we die without cleaning
@@ -383,6 +402,9 @@ class WorkerPool:
 
     def count(self, text: str) -> int:
         return sum(worker.count(text) for worker in self.workers)
+
+    def outcomes(self, outcome: str) -> int:
+        return sum(worker.outcomes(outcome) for worker in self.workers)
 
     def wait_until(self, predicate: Callable[[], bool], *, what: str, timeout: float = 30.0):
         wait_until(predicate, what=what, timeout=timeout, workers=self.workers)
