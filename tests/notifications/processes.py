@@ -73,6 +73,7 @@ class _Handler:
         # EHLO took ~50 ms on this machine (the client's delayed ACK, it seems), ten times
         # what the rest of a send costs: it would dominate the benchmark.
         session.host_name = hostname
+        self.sink.greetings += 1
         return ["\r\n".join(responses)]
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
@@ -121,6 +122,7 @@ class SmtpSink:
         self.messages: list[Received] = []
         self.stalled = 0  # messages whose DATA is (or was) being held
         self.aborted = 0  # held messages whose client disappeared
+        self.greetings = 0  # EHLOs: one per SMTP connection a client sent mail on
         self._stall_remaining = stall
         self._changed = threading.Condition()
         self._release = asyncio.Event()
