@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from notifications.registry import EMAIL, Kind, register
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 register(
     Kind(
@@ -65,12 +65,10 @@ def _format(date) -> str:
     return "in person" if date.in_person else "virtual"
 
 
-def intro(*, participant, partner):
-    """You are paired with `partner` this round, and why."""
+def _intro(participant, partner) -> Notice:
     date = participant.date
-    return notify(
+    return Notice(
         recipient=participant.member,
-        kind="coffee_intro",
         key=f"coffee_intro:{date.pk}:{participant.member_id}",
         context={
             "name": _name(partner),
@@ -80,6 +78,21 @@ def intro(*, participant, partner):
         },
         url=_url(date),
     )
+
+
+def intro(*, participant, partner):
+    """You are paired with `partner` this round, and why."""
+    notice = _intro(participant, partner)
+    return notify(recipient=notice.recipient, kind="coffee_intro", **_rest(notice))
+
+
+def intros(*, pairs):
+    """intro() for many (participant, partner) pairs at once (one notify_many)."""
+    return notify_many(kind="coffee_intro", notices=[_intro(p, partner) for p, partner in pairs])
+
+
+def _rest(notice: Notice) -> dict:
+    return {"key": notice.key, "context": notice.context, "url": notice.url}
 
 
 def confirmed(*, date, member, partner):
@@ -111,14 +124,19 @@ def passed(*, date, member, partner):
     )
 
 
-def check_in(*, participant, partner):
-    """Near the end of the round: did you meet?"""
-    return notify(
-        recipient=participant.member,
+def check_ins(*, pairs):
+    """Near the end of the round, to each (participant, partner): did you meet?"""
+    return notify_many(
         kind="coffee_check_in",
-        key=f"coffee_check_in:{participant.date_id}:{participant.member_id}",
-        context={"name": _name(partner)},
-        url=_url(participant.date),
+        notices=[
+            Notice(
+                recipient=participant.member,
+                key=f"coffee_check_in:{participant.date_id}:{participant.member_id}",
+                context={"name": _name(partner)},
+                url=_url(participant.date),
+            )
+            for participant, partner in pairs
+        ],
     )
 
 

@@ -420,10 +420,10 @@ def _introduce(batch: list[Participant], now: datetime) -> int:
             continue
         participant.reason = written.get((participant.member_id, partner.pk), "")
         participant.introduced_at = now
-        notifications.intro(participant=participant, partner=partner)
-        introduced.append(participant)
+        introduced.append((participant, partner))
+    notifications.intros(pairs=introduced)
     # Marked in the notifications' transaction: one UPDATE for the batch.
-    Participant.objects.bulk_update(introduced, ["reason", "introduced_at"])
+    Participant.objects.bulk_update([p for p, _ in introduced], ["reason", "introduced_at"])
     return len(introduced)
 
 
@@ -460,9 +460,11 @@ def check_ins_send(*, now: datetime) -> int:
                 {p.date.other_id(p.member_id) for p in batch}
             )
             Participant.objects.filter(pk__in=[p.pk for p in batch]).update(check_in_asked_at=now)
+            asked = []
             for participant in batch:
                 participant.check_in_asked_at = now
                 partner = partners.get(participant.date.other_id(participant.member_id))
                 if partner is not None and partner.is_member:
-                    notifications.check_in(participant=participant, partner=partner)
-                    sent += 1
+                    asked.append((participant, partner))
+            notifications.check_ins(pairs=asked)
+            sent += len(asked)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from hive.http import absolute_url
-from notifications.models import Notification
 from notifications.registry import EMAIL, Kind, register
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 register(
     Kind(
@@ -78,24 +77,39 @@ def _url(event) -> str:
     return reverse("events:detail", args=[event.slug])
 
 
-def changed(*, rsvp, event, fields: list[str]):
+def changed(*, rsvps, event, fields: list[str]):
+    """Everyone in `rsvps` (going or waitlisted): the event's time, place or link
+    changed. One notify_many() for them all; returns the notifications created."""
     what = sorted({FIELD_WORDS[name] for name in fields if name in FIELD_WORDS})
-    return notify(
-        recipient=rsvp.user,
+    context = {**_event_context(event), "change": "changed", "what": what}
+    return notify_many(
         kind="event_update",
-        key=f"event-changed:{event.pk}:{event.sequence}:{rsvp.user_id}",
-        context={**_event_context(event), "change": "changed", "what": what},
-        url=_url(event),
+        notices=[
+            Notice(
+                recipient=rsvp.user,
+                key=f"event-changed:{event.pk}:{event.sequence}:{rsvp.user_id}",
+                context=context,
+                url=_url(event),
+            )
+            for rsvp in rsvps
+        ],
     )
 
 
-def cancelled(*, rsvp, event):
-    return notify(
-        recipient=rsvp.user,
+def cancelled(*, rsvps, event):
+    """Everyone in `rsvps`: the event is canceled."""
+    context = {**_event_context(event), "change": "cancelled", "what": []}
+    return notify_many(
         kind="event_update",
-        key=f"event-cancelled:{event.pk}:{rsvp.user_id}",
-        context={**_event_context(event), "change": "cancelled", "what": []},
-        url=_url(event),
+        notices=[
+            Notice(
+                recipient=rsvp.user,
+                key=f"event-cancelled:{event.pk}:{rsvp.user_id}",
+                context=context,
+                url=_url(event),
+            )
+            for rsvp in rsvps
+        ],
     )
 
 
@@ -109,37 +123,47 @@ def promoted(*, rsvp, event):
     )
 
 
-def reminder(*, rsvp, event, hours: int):
-    """The reminder, or None if this one was sent already (the key makes it once either
-    way; the check keeps the sweep's count honest)."""
-    key = f"event-reminder:{hours}h:{event.pk}:{rsvp.user_id}:{event.starts_at.timestamp():.0f}"
-    if Notification.objects.filter(key=key).exists():
-        return None
-    return notify(
-        recipient=rsvp.user,
+def reminders(*, rsvps, hours: int):
+    """The reminder `hours` before each RSVP's event (select_related("event", "user")).
+    Returns those created: one already sent (its key) is not sent or counted again."""
+    return notify_many(
         kind="event_reminder",
-        key=key,
-        context={**_event_context(event), "hours": hours},
-        url=_url(event),
+        notices=[
+            Notice(
+                recipient=rsvp.user,
+                key=f"event-reminder:{hours}h:{rsvp.event.pk}:{rsvp.user_id}:"
+                f"{rsvp.event.starts_at.timestamp():.0f}",
+                context={**_event_context(rsvp.event), "hours": hours},
+                url=_url(rsvp.event),
+            )
+            for rsvp in rsvps
+        ],
     )
 
 
-def followup(*, rsvp, event, companions):
-    return notify(
-        recipient=rsvp.user,
+def followups(*, event, companions_by_rsvp):
+    """Each checked-in attendee (an Rsvp, mapped to the colleagues they attended with):
+    who those were. Returns the notifications created."""
+    return notify_many(
         kind="event_followup",
-        key=f"event-followup:{event.pk}:{rsvp.user_id}",
-        context={
-            **_event_context(event),
-            "companions": [
-                {
-                    "name": c.name,
-                    "handle": c.handle,
-                    "url": absolute_url(reverse("members:profile", args=[c.handle])),
-                }
-                for c in companions
-            ],
-        },
-        # The page lists them again with "connect" and "remind me to follow up".
-        url=reverse("events:attended_with", args=[event.slug]),
+        notices=[
+            Notice(
+                recipient=rsvp.user,
+                key=f"event-followup:{event.pk}:{rsvp.user_id}",
+                context={
+                    **_event_context(event),
+                    "companions": [
+                        {
+                            "name": c.name,
+                            "handle": c.handle,
+                            "url": absolute_url(reverse("members:profile", args=[c.handle])),
+                        }
+                        for c in companions
+                    ],
+                },
+                # The page lists them again with "connect" and "remind me to follow up".
+                url=reverse("events:attended_with", args=[event.slug]),
+            )
+            for rsvp, companions in companions_by_rsvp
+        ],
     )

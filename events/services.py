@@ -54,6 +54,8 @@ EDITABLE_FIELDS = (
 REMINDER_HOURS = (24, 1)
 # A reminder due while the workers were down is still worth sending this late.
 REMINDER_GRACE = timedelta(minutes=50)
+# Reminders written per transaction (notify_many call) by the sweep.
+REMINDER_BATCH = 500
 CHECK_IN_OPENS_BEFORE = timedelta(hours=24)
 FOLLOW_UP_AFTER = timedelta(hours=1)
 FOLLOW_UP_UNTIL = timedelta(days=3)
@@ -132,10 +134,13 @@ def event_update(*, event: Event, editor: User, changes: dict) -> Event:
     locked.updated_at = timezone.now()
     locked.save()
     if told:
-        for rsvp in locked.rsvps.filter(
-            status__in=[Status.GOING, Status.WAITLISTED]
-        ).select_related("user"):
-            event_notifications.changed(rsvp=rsvp, event=locked, fields=told)
+        event_notifications.changed(
+            rsvps=locked.rsvps.filter(status__in=[Status.GOING, Status.WAITLISTED]).select_related(
+                "user"
+            ),
+            event=locked,
+            fields=told,
+        )
     _promote(locked)
     return locked
 
@@ -153,10 +158,12 @@ def event_cancel(*, event: Event, by: User) -> Event:
     locked.sequence += 1
     locked.updated_at = locked.cancelled_at
     locked.save(update_fields=["cancelled_at", "sequence", "updated_at"])
-    for rsvp in locked.rsvps.filter(status__in=[Status.GOING, Status.WAITLISTED]).select_related(
-        "user"
-    ):
-        event_notifications.cancelled(rsvp=rsvp, event=locked)
+    event_notifications.cancelled(
+        rsvps=locked.rsvps.filter(status__in=[Status.GOING, Status.WAITLISTED]).select_related(
+            "user"
+        ),
+        event=locked,
+    )
     return locked
 
 
@@ -362,12 +369,16 @@ def reminders_send(*, now: datetime | None = None) -> int:
             event__starts_at__lte=now + ahead,
             event__starts_at__gt=now + ahead - REMINDER_GRACE,
         )
-        for rsvp in rsvps.select_related("event", "user"):
-            if rsvp.going_since is None or rsvp.going_since > rsvp.event.starts_at - ahead:
-                continue
+        due = [
+            rsvp
+            for rsvp in rsvps.select_related("event", "user")
+            if rsvp.going_since is not None and rsvp.going_since <= rsvp.event.starts_at - ahead
+        ]
+        # In bulk: a popular event's reminders are one INSERT and a few broker messages.
+        for start in range(0, len(due), REMINDER_BATCH):
             with transaction.atomic():
-                if event_notifications.reminder(rsvp=rsvp, event=rsvp.event, hours=hours):
-                    sent += 1
+                batch = due[start : start + REMINDER_BATCH]
+                sent += len(event_notifications.reminders(rsvps=batch, hours=hours))
     return sent
 
 
@@ -412,12 +423,12 @@ def followups_send(*, now: datetime | None = None) -> int:
             attendees: Iterable[Rsvp] = locked.rsvps.filter(
                 status=Status.GOING, checked_in_at__isnull=False
             ).select_related("user")
-            for rsvp in attendees:
-                companions = companions_of(event=locked, user=rsvp.user)
-                if companions and event_notifications.followup(
-                    rsvp=rsvp, event=locked, companions=companions
-                ):
-                    sent += 1
+            told = [(rsvp, companions_of(event=locked, user=rsvp.user)) for rsvp in attendees]
+            sent += len(
+                event_notifications.followups(
+                    event=locked, companions_by_rsvp=[(r, c) for r, c in told if c]
+                )
+            )
             locked.followed_up_at = now
             locked.save(update_fields=["followed_up_at"])
     return sent

@@ -19,7 +19,7 @@ from groups.models import Group, GroupReport
 from groups.services import group_url, locked
 from members.models import AuditEvent, User
 from members.services import audit_record
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 
 class ModeratorsOnly(PermissionDenied):
@@ -116,12 +116,15 @@ def group_reports_handle(
             context={"group": group.name, "text": note, "unlisted": True},
             url=group_url(group),
         )
-    for reporter in {r.reporter for r in reports}:
-        notify(
-            recipient=reporter,
-            kind="group_report_handled",
-            key=f"group_report_handled:{group.pk}:{reporter.pk}:{reports[-1].pk}",
-            context={"group": group.name},
-            url="",
-        )
+    notify_many(
+        kind="group_report_handled",
+        notices=[
+            Notice(
+                recipient=reporter,
+                key=f"group_report_handled:{group.pk}:{reporter.pk}:{reports[-1].pk}",
+                context={"group": group.name},
+            )
+            for reporter in {r.reporter for r in reports}
+        ],
+    )
     return reports

@@ -26,7 +26,7 @@ from groups.services import (
 )
 from members.models import AuditEvent, User
 from members.services import audit_record
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 # --- Handing the group over ----------------------------------------------------------------
 
@@ -122,20 +122,25 @@ def handover_answer(*, group: Group, member: User, accept: bool) -> Group:
         actor=previous,
         data={"group": group.pk, "slug": group.slug, "previous_organizer": previous.pk},
     )
-    for membership in (
+    told = (
         Membership.objects.filter(group=group)
         .with_current_agreement()
         .exclude(member=member)
         .select_related("member")
-    ):
-        notify(
-            recipient=membership.member,
-            kind="group_organizer_changed",
-            key=f"group_organizer_changed:{group.pk}:{member.pk}:{membership.member_id}:"
-            f"{asked_at.isoformat()}",
-            context={"group": group.name, "name": display_name(member)},
-            url=group_url(group),
-        )
+    )
+    notify_many(
+        kind="group_organizer_changed",
+        notices=[
+            Notice(
+                recipient=membership.member,
+                key=f"group_organizer_changed:{group.pk}:{member.pk}:{membership.member_id}:"
+                f"{asked_at.isoformat()}",
+                context={"group": group.name, "name": display_name(member)},
+                url=group_url(group),
+            )
+            for membership in told
+        ],
+    )
     return group
 
 

@@ -36,7 +36,7 @@ from groups.models import (
 )
 from groups.schedule import rota_assign, sessions_generate
 from members.models import User
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 NOT_POSSIBLE = "We can’t add you to this group. You may find another group that fits."
 HANDOVER_NOT_POSSIBLE = "We can’t hand this group to this member."
@@ -307,16 +307,19 @@ def agreement_publish(*, group: Group, by: User, clauses: str) -> Agreement:
     group.save(update_fields=["agreement_version"])
     _accept(organizer, agreement)
     if version > 1:
-        for membership in (
-            Membership.objects.filter(group=group).active().exclude(pk=organizer.pk)
-        ).select_related("member"):
-            notify(
-                recipient=membership.member,
-                kind="group_agreement",
-                key=f"group_agreement:{group.pk}:{version}:{membership.member_id}",
-                context={"group": group.name, "version": version},
-                url=reverse("groups:agreement", args=[group.slug]),
-            )
+        members = Membership.objects.filter(group=group).active().exclude(pk=organizer.pk)
+        notify_many(
+            kind="group_agreement",
+            notices=[
+                Notice(
+                    recipient=membership.member,
+                    key=f"group_agreement:{group.pk}:{version}:{membership.member_id}",
+                    context={"group": group.name, "version": version},
+                    url=reverse("groups:agreement", args=[group.slug]),
+                )
+                for membership in members.select_related("member")
+            ],
+        )
     return agreement
 
 

@@ -15,7 +15,7 @@ from groups.models import CHECKLIST, Group, Membership, Post, Recusal, Rsvp, Ses
 from groups.schedule import rota_assign, sessions_generate
 from groups.services import require_organizer, session_url
 from members.models import User
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 REMINDER_DAYS = 3  # the presenter is reminded this many days before
 
@@ -62,20 +62,24 @@ def session_cancel(*, session: Session, by: User) -> Session:
 
 
 def _tell_change(session: Session) -> None:
-    for membership in _members_to_tell(session):
-        if membership.member_id == session.group.organizer_id:
-            continue
-        notify(
-            recipient=membership.member,
-            kind="group_session_changed",
-            key=f"group_session_changed:{session.pk}:{session.sequence}:{membership.member_id}",
-            context={
-                "group": session.group.name,
-                "starts_at": session.starts_at.isoformat(),
-                "cancelled": session.cancelled,
-            },
-            url=session_url(session),
-        )
+    context = {
+        "group": session.group.name,
+        "starts_at": session.starts_at.isoformat(),
+        "cancelled": session.cancelled,
+    }
+    notify_many(
+        kind="group_session_changed",
+        notices=[
+            Notice(
+                recipient=membership.member,
+                key=f"group_session_changed:{session.pk}:{session.sequence}:{membership.member_id}",
+                context=context,
+                url=session_url(session),
+            )
+            for membership in _members_to_tell(session)
+            if membership.member_id != session.group.organizer_id
+        ],
+    )
 
 
 @transaction.atomic

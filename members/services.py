@@ -30,7 +30,7 @@ from members.models import (
     validate_handle,
 )
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -441,17 +441,27 @@ def two_factor_reminders_send() -> int:
     """Weekly: nudge members in good standing who have not turned on two-factor sign-in.
     One per member per ISO week, whatever the schedule does (the key says which week)."""
     year, week, _ = timezone.now().isocalendar()
-    users = User.objects.in_good_standing().without_two_factor()
-    sent = 0
+    users = User.objects.in_good_standing().without_two_factor().order_by("pk")
+    url = reverse("mfa_index")
+    sent, chunk = 0, []
     for user in users.iterator(chunk_size=500):
-        notify(
-            recipient=user,
-            kind="two_factor_reminder",
-            key=f"two_factor_reminder:{user.pk}:{year}-W{week:02d}",
-            url=reverse("mfa_index"),
-        )
-        sent += 1
-    return sent
+        chunk.append(user)
+        if len(chunk) == 500:
+            sent += _two_factor_remind(chunk, f"{year}-W{week:02d}", url)
+            chunk = []
+    return sent + _two_factor_remind(chunk, f"{year}-W{week:02d}", url)
+
+
+def _two_factor_remind(users: list[User], week: str, url: str) -> int:
+    """One notify_many() (its own transaction) for a chunk of the weekly reminders."""
+    notify_many(
+        kind="two_factor_reminder",
+        notices=[
+            Notice(recipient=user, key=f"two_factor_reminder:{user.pk}:{week}", url=url)
+            for user in users
+        ],
+    )
+    return len(users)
 
 
 @transaction.atomic

@@ -30,6 +30,25 @@ def channel_for(user, kind: registry.Kind) -> str:
     return chosen or kind.default_channel
 
 
+def settings_for_many(user_ids) -> dict[int, NotificationSettings]:
+    """Delivery settings of many members at once (one query), by user id; those who
+    never changed theirs get the defaults (unsaved), as settings_for() gives."""
+    ids = set(user_ids)
+    found = {s.user_id: s for s in NotificationSettings.objects.filter(user_id__in=ids)}
+    return {pk: found.get(pk) or NotificationSettings(user_id=pk) for pk in ids}
+
+
+def channels_for_many(user_ids, kind: registry.Kind) -> dict[int, str]:
+    """channel_for() for many members at once (one query, none for a mandatory kind)."""
+    ids = set(user_ids)
+    if kind.mandatory:
+        return dict.fromkeys(ids, registry.EMAIL)
+    chosen = dict(
+        Preference.objects.filter(user_id__in=ids, kind=kind.name).values_list("user_id", "channel")
+    )
+    return {pk: chosen.get(pk) or kind.default_channel for pk in ids}
+
+
 def is_paused(prefs: NotificationSettings, local_today: date) -> bool:
     return prefs.paused_until is not None and local_today <= prefs.paused_until
 

@@ -1,5 +1,5 @@
-"""The notifications app's public writes: notify() — what every other app calls — marking
-read, and a member's settings.
+"""The notifications app's public writes: notify() — what every other app calls — and
+notify_many() for one event reaching many members, marking read, and a member's settings.
 
 The rest of the app, by concern: preferences.py (what a member chose: channel, pause,
 quiet hours), delivery.py (building and sending one email exactly once, what is due),
@@ -9,29 +9,46 @@ tasks that queue and run those sends).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import registry
 from notifications.models import Notification, Preference
 from notifications.models import Settings as NotificationSettings
-from notifications.preferences import channel_for, is_paused, quiet_hours_end, settings_for
-from notifications.tasks import deliver_email
+from notifications.preferences import (
+    channel_for,
+    channels_for_many,
+    is_paused,
+    quiet_hours_end,
+    settings_for,
+    settings_for_many,
+)
+from notifications.tasks import deliver_email, queue_emails
 
 EmailStatus = Notification.Email
+# Rows per INSERT in notify_many(): one statement of constant size (arrays), so a
+# thousand rows cost one round trip.
+INSERT_BATCH = 1000
 
 
-def _plan_email(user, kind: registry.Kind, channel: str, now: datetime):
-    """(email_status, not_before, reason) for a new notification."""
+def _plan_email(
+    user, kind: registry.Kind, channel: str, now: datetime, prefs: NotificationSettings | None
+):
+    """(email_status, not_before, reason) for a new notification. `prefs` are the
+    member's delivery settings when the caller loaded them already (in bulk)."""
     if channel == registry.IN_APP:
         return EmailStatus.NONE, None, ""
     if channel == registry.DIGEST and not kind.mandatory:
         return EmailStatus.DIGEST, None, ""
     if kind.mandatory:
         return EmailStatus.PENDING, None, ""
-    prefs = settings_for(user)
+    prefs = prefs or settings_for(user)
     zone = user.zone
     if is_paused(prefs, now.astimezone(zone).date()):
         return EmailStatus.SUPPRESSED, None, f"Paused until {prefs.paused_until:%Y-%m-%d}"
@@ -52,7 +69,7 @@ def notify(*, recipient, kind: str, context: dict | None = None, key: str, url: 
     channel = channel_for(recipient, spec)
     if channel == registry.OFF:
         return None
-    status, not_before, reason = _plan_email(recipient, spec, channel, now)
+    status, not_before, reason = _plan_email(recipient, spec, channel, now, None)
     notification, created = Notification.objects.get_or_create(
         key=key,
         defaults={
@@ -69,6 +86,114 @@ def notify(*, recipient, kind: str, context: dict | None = None, key: str, url: 
     if created and status == EmailStatus.PENDING and not_before is None:
         transaction.on_commit(lambda: deliver_email.delay(notification.pk))
     return notification
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One member's notification in a notify_many() call: what notify() takes, less
+    the kind (which the call gives once)."""
+
+    recipient: Any
+    key: str
+    context: dict | None = None
+    url: str = ""
+
+
+@transaction.atomic
+def notify_many(*, kind: str, notices: Iterable[Notice]) -> list[Notification]:
+    """notify() for many members at once: one event reaching everyone concerned.
+
+    The same rules as notify(), each member's own (channel off: no row; in-app;
+    digest; paused; quiet hours; a mandatory kind always by email), read for all of
+    them in one query each; the rows inserted in batches under their unique keys
+    (`ON CONFLICT (key) DO NOTHING`), so a key already there is left as it is and
+    queues nothing; the new rows' emails queued after commit, one broker message per
+    batch of emails. Returns the notifications this call created (a repeated key, in
+    the database or twice in `notices`, counts once).
+    """
+    spec = registry.get_kind(kind)
+    now = timezone.now()
+    unique: dict[str, Notice] = {}
+    for notice in notices:
+        unique.setdefault(notice.key, notice)
+    if not unique:
+        return []
+    channels = channels_for_many((n.recipient.pk for n in unique.values()), spec)
+    emailed = [pk for pk, channel in channels.items() if channel == registry.EMAIL]
+    prefs = settings_for_many(emailed) if emailed and not spec.mandatory else {}
+    rows = []
+    # In key order: two calls inserting the same keys at once take them in the same
+    # order, so they cannot deadlock on each other's unique-index entries.
+    for key in sorted(unique):
+        notice = unique[key]
+        channel = channels[notice.recipient.pk]
+        if channel == registry.OFF:
+            continue
+        status, not_before, reason = _plan_email(
+            notice.recipient, spec, channel, now, prefs.get(notice.recipient.pk)
+        )
+        rows.append(
+            Notification(
+                recipient=notice.recipient,
+                kind=spec.name,
+                key=key,
+                context=notice.context or {},
+                url=notice.url,
+                created_at=now,
+                email_status=status,
+                email_not_before=not_before,
+                email_reason=reason,
+            )
+        )
+    created = []
+    for start in range(0, len(rows), INSERT_BATCH):
+        created += _insert_new(rows[start : start + INSERT_BATCH])
+    due = [
+        n.pk for n in created if n.email_status == EmailStatus.PENDING and not n.email_not_before
+    ]
+    if due:
+        transaction.on_commit(lambda: queue_emails(due))
+    return created
+
+
+def _insert_new(rows: list[Notification]) -> list[Notification]:
+    """INSERT the rows whose key is new, in one statement; returns those (with their
+    pk). The rows share kind and created_at (one notify_many call)."""
+    encoder = Notification._meta.get_field("context").encoder
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO "notifications_notification" (
+                recipient_id, kind, key, context, url, created_at, email_status,
+                email_reason, email_not_before, email_attempts
+            )
+            SELECT r, %s, k, c::jsonb, u, %s, s, e, nb, 0
+            FROM unnest(
+                %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                %s::timestamptz[]
+            ) AS x(r, k, c, u, s, e, nb)
+            ON CONFLICT (key) DO NOTHING
+            RETURNING id, key
+            """,
+            [
+                rows[0].kind,
+                rows[0].created_at,
+                [n.recipient_id for n in rows],
+                [n.key for n in rows],
+                [json.dumps(n.context, cls=encoder) for n in rows],
+                [n.url for n in rows],
+                [n.email_status for n in rows],
+                [n.email_reason for n in rows],
+                [n.email_not_before for n in rows],
+            ],
+        )
+        new = {key: pk for pk, key in cursor.fetchall()}
+    created = []
+    for row in rows:
+        if row.key in new:
+            row.pk = new[row.key]
+            row._state.adding, row._state.db = False, connection.alias
+            created.append(row)
+    return created
 
 
 def notification_mark_read(*, notification: Notification) -> None:

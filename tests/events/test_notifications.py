@@ -5,17 +5,22 @@ and the follow-up listing the people you attended with."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.services import (
     check_in,
+    event_cancel,
     event_update,
     followups_send,
     reminders_send,
     rsvp_going,
 )
 from members.services import block_create
+from notifications import tasks
 from notifications.models import Notification
+from notifications.services import notify
 from tests.events.factories import EventFactory
 from tests.members.factories import MemberFactory
 
@@ -91,3 +96,44 @@ def test_the_follow_up_lists_the_visible_people_you_attended_with_once():
     assert Notification.objects.filter(kind="event_followup").count() == 3  # once each
     theirs = Notification.objects.get(recipient=blocked, kind="event_followup")
     assert [c["name"] for c in theirs.context["companions"]] == [friend.profile.display_name]
+
+
+def test_cancel_tells_everyone_in_one_write_and_one_broker_message(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    batches = []
+    monkeypatch.setattr(tasks.deliver_emails, "delay", batches.append)
+    event = EventFactory(capacity=3)
+    people = MemberFactory.create_batch(5)  # three going, two waitlisted
+    for person in people:
+        rsvp_going(event=event, user=person)
+    # One of them was told already, by a run of the one-by-one path (same key).
+    earlier = notify(
+        recipient=people[0], kind="event_update", key=f"event-cancelled:{event.pk}:{people[0].pk}"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        event_cancel(event=event, by=event.created_by)
+    told = Notification.objects.filter(kind="event_update")
+    assert sorted((n.recipient_id, n.key) for n in told) == sorted(
+        (p.pk, f"event-cancelled:{event.pk}:{p.pk}") for p in people
+    )
+    assert told.get(recipient=people[0]).pk == earlier.pk
+    assert [sorted(batch) for batch in batches] == [
+        sorted(n.pk for n in told if n.recipient_id != people[0].pk)
+    ]
+
+
+def test_telling_an_event_change_costs_the_same_queries_for_one_or_many():
+    def cancel_with(count: int) -> int:
+        event = EventFactory(capacity=count)
+        for person in MemberFactory.create_batch(count):
+            rsvp_going(event=event, user=person)
+        with CaptureQueriesContext(connection) as queries:
+            event_cancel(event=event, by=event.created_by)
+        assert (
+            Notification.objects.filter(kind="event_update", url__contains=event.slug).count()
+            == count
+        )
+        return len(queries.captured_queries)
+
+    assert cancel_with(1) == cancel_with(30)

@@ -21,12 +21,14 @@ embedded Valkey, ever takes our tasks; the helpers never touch anyone else's key
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import email
 import email.policy
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -71,6 +73,7 @@ class _Handler:
         # EHLO took ~50 ms on this machine (the client's delayed ACK, it seems), ten times
         # what the rest of a send costs: it would dominate the benchmark.
         session.host_name = hostname
+        self.sink.greetings += 1
         return ["\r\n".join(responses)]
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
@@ -119,6 +122,7 @@ class SmtpSink:
         self.messages: list[Received] = []
         self.stalled = 0  # messages whose DATA is (or was) being held
         self.aborted = 0  # held messages whose client disappeared
+        self.greetings = 0  # EHLOs: one per SMTP connection a client sent mail on
         self._stall_remaining = stall
         self._changed = threading.Condition()
         self._release = asyncio.Event()
@@ -219,6 +223,10 @@ def worker_environment(
     return env
 
 
+# Celery's log line for a finished task: "Task name[id] succeeded in 0.01s: 'sent'".
+_SUCCEEDED = re.compile(r"\] succeeded in [0-9.e-]+s: (.+)$", re.MULTILINE)
+
+
 @dataclass
 class Worker:
     process: subprocess.Popen
@@ -274,6 +282,19 @@ class Worker:
 
     def count(self, text: str) -> int:
         return self.log().count(text)
+
+    def outcomes(self, outcome: str) -> int:
+        """How many emails this worker's finished tasks report as `outcome` ("sent"):
+        one per deliver_email task that returned it, plus the counts in the results of
+        deliver_emails batches ({"sent": 98, "retry": 2})."""
+        total = 0
+        for result in _SUCCEEDED.findall(self.log()):
+            value = ast.literal_eval(result)
+            if value == outcome:
+                total += 1
+            elif isinstance(value, dict):
+                total += value.get(outcome, 0)
+        return total
 
 
 # Runs first in the worker's process: it is killed with us should we die without cleaning
@@ -383,6 +404,9 @@ class WorkerPool:
 
     def count(self, text: str) -> int:
         return sum(worker.count(text) for worker in self.workers)
+
+    def outcomes(self, outcome: str) -> int:
+        return sum(worker.outcomes(outcome) for worker in self.workers)
 
     def wait_until(self, predicate: Callable[[], bool], *, what: str, timeout: float = 30.0):
         wait_until(predicate, what=what, timeout=timeout, workers=self.workers)

@@ -12,7 +12,7 @@ from django.test import Client
 
 from notifications.delivery import unsubscribe_target
 from notifications.models import Notification, Preference
-from notifications.services import notify
+from notifications.services import Notice, notify, notify_many
 from tests.members.factories import MemberFactory
 from tests.notifications.processes import SmtpSink
 
@@ -140,3 +140,23 @@ def test_security_email_cannot_be_unsubscribed(db, sink, send):
     assert why in text and why in html
     assert "Unsubscribe" not in text and "Unsubscribe" not in html
     assert f"Notification settings: {BASE}/me/notifications/" in text
+
+
+def test_a_fan_out_reaches_the_server_over_one_connection_per_batch(
+    db, sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("notifications.delivery.EMAIL_BATCH", 4)
+    members = MemberFactory.create_batch(6)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = notify_many(
+            kind="welcome",
+            notices=[
+                Notice(recipient=m, key=f"welcome:many:{m.pk}", url="/apply/") for m in members
+            ],
+        )
+    sink.wait(lambda s: len(s.messages) == 6, timeout=10, what="six emails")
+    assert sink.greetings == 2  # two batches (4 + 2), one SMTP connection each
+    assert sorted(r.rcpt_tos[0] for r in sink.messages) == sorted(m.email for m in members)
+    assert {r.message["Message-ID"] for r in sink.messages} == {
+        f"<notification-{n.pk}@testserver>" for n in created
+    }
