@@ -13,7 +13,7 @@ stack as the timed runs:
   innermost frame that belongs to a known part: SQL, the ORM, templates, URL reversing,
   forms, Redis, a middleware's package, our code) and by the view's phases (the view
   function without its render, the render, the context processors), with the
-  functions that cost the most by themselves. The full tree is written to a text file.
+  functions that cost the most by themselves. The full tree is written to var/profiles/.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "profiles"  # the full trees, one text file per case
+
+
+def out_file(name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    return OUT / f"{name}.txt"
+
+
 APPS = ("hive", "members", "notifications", "matching", "messaging", "groups", "events", "coffee")
 
 # Innermost first: a frame's file decides, walking from the sample's leaf to the root;
@@ -45,7 +53,10 @@ PARTS = [
     ("CSRF", ("django/middleware/csrf.py",)),
     ("CSP", ("/csp/",)),
     ("other middleware", ("django/middleware/", "whitenoise/", "django_htmx/")),
-    ("test client, request and response", ("django/test/", "django/core/handlers/", "django/http/")),
+    (
+        "test client, request and response",
+        ("django/test/", "django/core/handlers/", "django/http/"),
+    ),
 ]
 
 
@@ -62,9 +73,7 @@ def _part(path: list[str]) -> str:
     return "other (interpreter, libraries)"
 
 
-def profile_requests(
-    request: Callable[[], object], *, count: int, view: str, out: Path
-) -> None:
+def profile_requests(request: Callable[[], object], *, count: int, view: str, out: Path) -> None:
     """Profile `count` calls of `request` and print where their time went, per call.
     `view` is the view function's name, to split its own work from its render."""
     from pyinstrument import Profiler
@@ -93,9 +102,8 @@ def profile_requests(
         path = [*path, file_path]
         for (function, where), label in markers.items():
             if frame.function == function and where in file_path and label not in inside:
-                if function == "render" and where == "django/template/defaulttags.py":
-                    if frame.class_name != "URLNode":
-                        continue
+                if where == "django/template/defaulttags.py" and frame.class_name != "URLNode":
+                    continue
                 phases[label] += frame.time
                 inside = inside | {label}
         if not frame.children:  # a leaf: the samples taken there ("[self]" of its parent)

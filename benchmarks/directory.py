@@ -457,9 +457,7 @@ def profile(args, table, request, viewers) -> None:
     """--profile: where each case's time goes (benchmarks/_profile.py), instead of the
     timed rounds: the middleware's own costs on the floor, then a sampling profile of
     --profile requests of each case, each after a few unprofiled ones."""
-    from pathlib import Path
-
-    from _profile import middleware_costs, profile_requests
+    from _profile import middleware_costs, out_file, profile_requests
     from django.test import Client
 
     def make_client():
@@ -477,7 +475,7 @@ def profile(args, table, request, viewers) -> None:
             lambda key=key: request(key),
             count=args.profile,
             view="floor" if key == "floor" else "directory",
-            out=Path(f"/tmp/directory-profile-{key}.txt"),
+            out=out_file(f"directory-{key}"),
         )
 
 

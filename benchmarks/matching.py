@@ -471,8 +471,9 @@ def suggestion_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
             f"{sql:>10}{count:>8}  {verdict}"
         )
     print(
-        f"  pages: {'every purpose meets the targets' if not page_misses else f'{page_misses} miss'}"
-        f" (the ms target applies where the floor allows: p95 {floor95:.1f} ms x "
+        "  pages: "
+        + ("every purpose meets the targets" if not page_misses else f"{page_misses} miss")
+        + f" (the ms target applies where the floor allows: p95 {floor95:.1f} ms x "
         f"{PAGE_RATIO:.0f} = {floor95 * PAGE_RATIO:.0f} ms)"
     )
     print(
@@ -491,9 +492,7 @@ def suggestion_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
 def profile_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
     """--profile: where the floor's and the /matches/ page's time goes (a random member
     and purpose for each request, 20 members logged in), after a few unprofiled ones."""
-    from pathlib import Path
-
-    from _profile import middleware_costs, profile_requests
+    from _profile import middleware_costs, out_file, profile_requests
     from django.test import Client
 
     from matching import engine
@@ -525,9 +524,7 @@ def profile_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
         for _ in range(10):
             call()
         print(f"  {label_}")
-        profile_requests(
-            call, count=args.profile, view=view, out=Path(f"/tmp/matching-profile-{view}.txt")
-        )
+        profile_requests(call, count=args.profile, view=view, out=out_file(f"matching-{view}"))
 
 
 def steps_section(args, rng: random.Random, viewer_ids: list[int]) -> None:
