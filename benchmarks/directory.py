@@ -1,6 +1,11 @@
 """How fast /directory/ answers at 100,000 members, against a floor measured in the same run.
 
     .venv/bin/python benchmarks/directory.py [--members 100000] [--iterations 200] [--keep]
+    .venv/bin/python benchmarks/directory.py --keep --profile 100   # where the time goes
+
+With --profile N nothing is timed: benchmarks/_profile.py prints each middleware's own
+time on the floor, then profiles N requests of each case (pyinstrument) and prints
+where their time went, by part and by phase.
 
 Seeds the scratch database `hive_bench` (benchmarks/_db.py) with
 `manage.py seed_demo --members N` (members spread over the 250 largest US cities,

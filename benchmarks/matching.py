@@ -3,6 +3,8 @@ costs after an answer changes, the memory the engine holds, and its recall again
 brute force.
 
     .venv/bin/python benchmarks/matching.py [--members 100000] [--iterations 200] [--keep]
+    .venv/bin/python benchmarks/matching.py --keep --only-pages    # sections 1 and 2
+    .venv/bin/python benchmarks/matching.py --keep --profile 100   # where the page's time goes
 
 The community is the one benchmarks/directory.py measures, in the same scratch database
 (`hive_bench`, benchmarks/_db.py) seeded by the same call (`manage.py seed_demo
