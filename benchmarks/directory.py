@@ -1,6 +1,11 @@
 """How fast /directory/ answers at 100,000 members, against a floor measured in the same run.
 
     .venv/bin/python benchmarks/directory.py [--members 100000] [--iterations 200] [--keep]
+    .venv/bin/python benchmarks/directory.py --keep --profile 100   # where the time goes
+
+With --profile N nothing is timed: benchmarks/_profile.py prints each middleware's own
+time on the floor, then profiles N requests of each case (pyinstrument) and prints
+where their time went, by part and by phase.
 
 Seeds the scratch database `hive_bench` (benchmarks/_db.py) with
 `manage.py seed_demo --members N` (members spread over the 250 largest US cities,
@@ -22,7 +27,13 @@ The floor is a member-only view (registered for this run only) rendering a tiny
 template through the same client, stack and viewers. The cases:
 
     (a) text only               q: a name, a term's label or a bio word
-    (b) text + 3 filters        q and three filters drawn from the taxonomy
+    (b) text + 3 filters        a search for a member drawn at random (among those who
+                                show every field group to members) as a colleague
+                                remembers them: their last name or one of their
+                                specialties or modalities, and three of their own
+                                filters (profession, tier, a term, telehealth state,
+                                accepting referrals), so it finds them and those like
+                                them (random filters found nobody, an empty page)
     (c) 25 miles + 1 filter     near: one of the seeded cities, radius 25 (miles: the
                                 demo viewers are in the US), one filter
     (d) newest, no query        sort=newest, nothing else: the whole directory
@@ -65,7 +76,7 @@ import time
 from _db import scratch_session
 
 # Shared with the other page benchmarks; imported from here by some of them too.
-from _pages import QueryCounter, install_floor, percentile  # noqa: F401
+from _pages import QueryCounter, install_floor, load, percentile  # noqa: F401
 
 SCRATCH = "hive_bench"
 TARGET_P95_MS = 30.0
@@ -108,6 +119,13 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=40, help="members who search")
     parser.add_argument(
         "--keep", action="store_true", help="keep the seeded database and reuse it next time"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of timing, profile N requests of each case and print where the time goes",
     )
     args = parser.parse_args()
     if args.members < 100 or args.iterations < 20 or args.viewers < 1:
@@ -156,7 +174,8 @@ class Inputs:
 
     def __init__(self, rng: random.Random) -> None:
         from members.demo import FIRST_NAMES, LAST_NAMES, largest_cities
-        from members.models import US_JURISDICTIONS, Profile, Term
+        from members.directory import PRACTICE_TERM_FILTERS
+        from members.models import US_JURISDICTIONS, Profile, Term, User
         from members.places import search_places
 
         self.rng = rng
@@ -178,6 +197,45 @@ class Inputs:
                 self.cities.append((label, city["admin1code"]))
         known = {code for code, _ in US_JURISDICTIONS}
         self.states = sorted({state for _, state in self.cities if state in known})
+        # Members to build searches that find someone from (case b), with what each
+        # shows to all members: a colleague typing words and filters they remember.
+        kinds = {name: kind for name, kind in PRACTICE_TERM_FILTERS.items()}
+        shown_to_all = Profile.objects.filter(
+            listed_in_directory=True,
+            user__in=User.objects.in_good_standing(),
+            about_visibility=Profile.Visibility.MEMBERS,
+            practice_visibility=Profile.Visibility.MEMBERS,
+            credentials_visibility=Profile.Visibility.MEMBERS,
+            location_visibility=Profile.Visibility.MEMBERS,
+        )
+        ids = list(shown_to_all.order_by("pk").values_list("pk", flat=True))
+        sample = (
+            Profile.objects.filter(pk__in=rng.sample(ids, min(2000, len(ids))))
+            .select_related("profession")
+            .prefetch_related("terms")
+            .order_by("pk")
+        )
+        self.people = []
+        for profile in sample:
+            facts: dict[str, list[str]] = {}
+            words = [profile.display_name.split()[-1]]
+            for term in profile.terms.all():
+                for name, kind in kinds.items():
+                    if term.kind == kind:
+                        facts.setdefault(name, []).append(term.slug)
+                        if kind in (Term.Kind.SPECIALTY, Term.Kind.MODALITY):
+                            words.append(term.label.split(" (")[0])
+            if profile.profession_id:
+                facts["profession"] = [profile.profession.slug]
+            if profile.credential_tier:
+                facts["tier"] = [profile.credential_tier]
+            if profile.accepting_referrals == Profile.Referrals.YES:
+                facts["referrals"] = ["on"]
+            states = [s for s in profile.telehealth_jurisdictions or [] if s in known]
+            if states:
+                facts["telehealth"] = states
+            if len(facts) >= 3:
+                self.people.append((words, facts))
 
     def text(self) -> str:
         rng = self.rng
@@ -219,6 +277,17 @@ class Inputs:
                 chosen[name] = rng.choice(self.slugs[name])
         return chosen
 
+    def someones(self, count: int) -> dict[str, str]:
+        """A search for one member as a colleague would remember them: a word (their
+        last name, or one of their specialties or modalities) and `count` filters of
+        theirs, so it finds them and the others like them."""
+        rng = self.rng
+        words, facts = rng.choice(self.people)
+        chosen = {"q": rng.choice(words)}
+        for name in rng.sample(sorted(facts), count):
+            chosen[name] = rng.choice(facts[name])
+        return chosen
+
     def near(self) -> str:
         return self.rng.choice(self.cities)[0]
 
@@ -232,7 +301,7 @@ def cases(inputs: Inputs) -> dict[str, tuple[str, object]]:
         "a": ("(a) text only", lambda: (directory, {"q": inputs.text()}, {})),
         "b": (
             "(b) text + 3 filters",
-            lambda: (directory, {"q": inputs.text(), **inputs.filters(3)}, {}),
+            lambda: (directory, inputs.someones(3), {}),
         ),
         "c": (
             "(c) 25 mi of a city + 1 filter",
@@ -286,8 +355,9 @@ def run(args, seeding: str) -> None:
     blocker = Block.objects.order_by("pk").values_list("blocker_id", flat=True).first()
     if blocker is not None:
         viewer_ids.add(blocker)
+    viewers = list(User.objects.filter(pk__in=viewer_ids).order_by("pk"))
     clients = []
-    for user in User.objects.filter(pk__in=viewer_ids).order_by("pk"):
+    for user in viewers:
         client = Client()
         client.force_login(user)
         clients.append(client)
@@ -309,6 +379,9 @@ def run(args, seeding: str) -> None:
         return elapsed * 1000, response, params
 
     keys = list(table)
+    if args.profile:
+        profile(args, table, request, viewers)
+        return
     before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     for _ in range(args.warmup):
         for key in rng.sample(keys, len(keys)):
@@ -380,6 +453,35 @@ def run(args, seeding: str) -> None:
         ms, params = slowest[key]
         print(f"    {table[key][0]:<34}{ms:6.1f} ms  {params}")
     explain_cases(table, clients)
+
+
+# --- Profile ----------------------------------------------------------------------------
+
+
+def profile(args, table, request, viewers) -> None:
+    """--profile: where each case's time goes (benchmarks/_profile.py), instead of the
+    timed rounds: the middleware's own costs on the floor, then a sampling profile of
+    --profile requests of each case, each after a few unprofiled ones."""
+    from _profile import middleware_costs, out_file, profile_requests
+    from django.test import Client
+
+    def make_client():
+        client = Client()
+        client.force_login(viewers[0])
+        return client
+
+    print(f"directory --profile: load average {load()} on {os.cpu_count()} CPUs")
+    middleware_costs(make_client, "/bench/floor/", count=args.profile)
+    for key, (label, _) in table.items():
+        for _ in range(10):
+            request(key)
+        print(f"  {label}")
+        profile_requests(
+            lambda key=key: request(key),
+            count=args.profile,
+            view="floor" if key == "floor" else "directory",
+            out=out_file(f"directory-{key}"),
+        )
 
 
 # --- Plans ------------------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 
 
 def absolute_url(path: str) -> str:
@@ -64,3 +67,32 @@ def page_numbers(number: int, last: int, *, known_last: bool = True, around: int
             out.append(None)
         out.append(n)
     return out
+
+
+# --- Reversing URLs whose arguments are slugs, at list speed ---------------------------
+# `reverse()` costs 10-25 µs (namespaces, the language's reverse dictionary, the script
+# prefix, matching each candidate pattern): a list of twenty cards with four links each
+# spent a fifth of its render there. A route's URL with slugs for arguments is the same
+# string whatever the slugs, so it is reversed once with placeholders (themselves slugs,
+# so any slug converter accepts them) and the slugs are put in their place; a slug
+# needs no quoting, so the result is exactly what `reverse()` returns.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+_PLACEHOLDER = "0slug{}placeholder0"
+
+
+@functools.lru_cache(maxsize=512)
+def _url_with_placeholders(viewname: str, count: int, prefix: str, urlconf, language) -> str:
+    return reverse(viewname, args=[_PLACEHOLDER.format(i) for i in range(count)])
+
+
+def slug_reverse(viewname: str, *args) -> str:
+    """`reverse(viewname, args=args)` for routes whose arguments are all slugs (handles,
+    tokens); anything else goes to `reverse()` itself."""
+    if not all(isinstance(arg, str) and _SLUG.match(arg) for arg in args):
+        return reverse(viewname, args=args)
+    url = _url_with_placeholders(
+        viewname, len(args), get_script_prefix(), get_urlconf(), get_language()
+    )
+    for position, arg in enumerate(args):
+        url = url.replace(_PLACEHOLDER.format(position), arg, 1)
+    return url

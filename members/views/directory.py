@@ -9,6 +9,7 @@ hears "12 members found", not the whole list again.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from hive.access import member_required
 from hive.http import page_link_pressed, page_numbers
-from hive.widgets import QuickSelect
+from hive.widgets import FixedChoices, QuickSelect
 from members.directory import (
     MARK_START,
     MARK_STOP,
@@ -50,7 +51,7 @@ class DirectoryForm(forms.Form):
     profession = forms.ChoiceField(required=False, widget=QuickSelect)
     tier = forms.ChoiceField(
         label="Credential tier",
-        choices=[("", "Any tier"), *Profile.Tier.choices],
+        choices=FixedChoices([("", "Any tier"), *Profile.Tier.choices]),
         required=False,
         widget=QuickSelect,
     )
@@ -61,7 +62,7 @@ class DirectoryForm(forms.Form):
     looking_for = forms.ChoiceField(label="Looking for", required=False, widget=QuickSelect)
     telehealth = forms.ChoiceField(
         label="Telehealth in",
-        choices=[("", "Any jurisdiction"), *US_JURISDICTIONS],
+        choices=FixedChoices([("", "Any jurisdiction"), *US_JURISDICTIONS]),
         required=False,
         widget=QuickSelect,
     )
@@ -69,7 +70,7 @@ class DirectoryForm(forms.Form):
     radius = forms.ChoiceField(label="Within", required=False, widget=QuickSelect)
     referrals = forms.BooleanField(label="Accepting referrals", required=False)
     sort = forms.ChoiceField(
-        label="Sort by", choices=SORT_CHOICES, required=False, widget=QuickSelect
+        label="Sort by", choices=FixedChoices(SORT_CHOICES), required=False, widget=QuickSelect
     )
 
     # What "Filters (n)" counts: everything but the words, the sort and the radius.
@@ -87,30 +88,17 @@ class DirectoryForm(forms.Form):
     )
 
     def __init__(self, data, *, terms: list[Term], miles: bool = True):
-        unit = "miles" if miles else "km"
         self.base_fields = {**self.base_fields}  # this instance's radius choices only
         self.base_fields["radius"] = forms.ChoiceField(
-            label="Within",
-            choices=[(value, f"{value} {unit}") for value in RADIUSES],
-            required=False,
-            widget=QuickSelect,
+            label="Within", choices=_radius_choices(miles), required=False, widget=QuickSelect
         )
-        by_kind: dict[str, list[tuple[str, str]]] = {}
-        for term in terms:
-            by_kind.setdefault(term.kind, []).append((term.slug, term.label))
-        choices = {
-            "profession": [("", "Any profession"), *by_kind.get(Term.Kind.PROFESSION, [])],
-            **{
-                name: [("", "Any"), *by_kind.get(kind, [])]
-                for name, kind in PRACTICE_TERM_FILTERS.items()
-            },
-        }
+        choices = _term_choices(tuple((term.kind, term.slug, term.label) for term in terms))
         cleaned = {"radius": "25", "sort": "relevance"}
         for name, value in data.items():
             if name not in self.base_fields:
                 continue
             field_choices = choices.get(name) or getattr(self.base_fields[name], "choices", None)
-            if field_choices is not None and value not in dict(field_choices):
+            if field_choices is not None and value not in field_choices.values:
                 continue
             cleaned[name] = value[:MAX_QUERY_LENGTH]
         super().__init__(cleaned)
@@ -125,6 +113,30 @@ class DirectoryForm(forms.Form):
         """How many filters narrow the search now (the "n" of "Filters (n)")."""
         values = self.values()
         return sum(1 for name in self.FILTERS if values.get(name))
+
+
+# The form's choices, built once per taxonomy (its terms' kind, slug and label, in
+# order: an edited term makes a new key) and per unit, not on every request.
+@functools.lru_cache(maxsize=8)
+def _term_choices(terms: tuple[tuple[str, str, str], ...]) -> dict[str, FixedChoices]:
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for kind, slug, label in terms:
+        by_kind.setdefault(kind, []).append((slug, label))
+    return {
+        "profession": FixedChoices(
+            [("", "Any profession"), *by_kind.get(Term.Kind.PROFESSION, [])]
+        ),
+        **{
+            name: FixedChoices([("", "Any"), *by_kind.get(kind, [])])
+            for name, kind in PRACTICE_TERM_FILTERS.items()
+        },
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def _radius_choices(miles: bool) -> FixedChoices:
+    unit = "miles" if miles else "km"
+    return FixedChoices([(value, f"{value} {unit}") for value in RADIUSES])
 
 
 MAX_TAGS = 5
