@@ -61,7 +61,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "hive.middleware.MemberTimezoneMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's user sessions (the devices page), recorded every few minutes, not on
+    # every request (allauth.usersessions.middleware.UserSessionsMiddleware).
+    "hive.middleware.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "hive.urls"
@@ -260,6 +262,8 @@ MFA_TOTP_ISSUER = "Hive"
 MFA_TOTP_TOLERANCE = 1
 MFA_RECOVERY_CODE_COUNT = 10
 USERSESSIONS_TRACK_ACTIVITY = True
+# How often a session's "last active" is written (hive.middleware.SessionActivityMiddleware).
+HIVE_SESSION_ACTIVITY_SECONDS = 300
 
 # Anti-scraping: pages of other members one member may open per minute.
 HIVE_BROWSING_LIMITS = {
