@@ -3,7 +3,7 @@ from Locust in stages, then Redis and PostgreSQL restarted mid-run, and every
 notification counted afterwards.
 
     .venv/bin/python benchmarks/load.py [--members 100000] [--keep] [--workers 3]
-        [--stages 10,20,30,45,60,80] [--stage-seconds 45] [--fault-users N] [--no-faults]
+        [--stages 6,10,14,20,28,40,56] [--stage-seconds 45] [--fault-users N] [--no-faults]
 
 What runs, all on loopback:
 
@@ -32,7 +32,8 @@ past saturation (p95 over --stop-p95 ms or more than 5 % failures). "Held" is th
 highest stage rate with p95 under 300 ms and no 5xx.
 
 Then the fault stage, at --fault-users (default: 70 % of the users of the highest held
-stage): after 20 s Valkey is shut down and started again on its port (--outage seconds
+stage), with each write eight times as frequent (one request in four is a write, so
+many meet an outage): after 20 s Valkey is shut down and started again on its port (--outage seconds
 later), after another 30 s PostgreSQL the same (`pg_ctl stop -m fast`). Requests that
 overlap an outage may fail; a failure after a server is back counts against recovery:
 the time from a server's return to the last failure it caused is reported, and any
@@ -76,6 +77,9 @@ BIN = Path(sys.executable).parent
 REDIS_DB = 3
 TARGET_P95_MS = 300.0
 RAMP_SECONDS = 8
+# In the fault stage each write weighs 8 against the pages' 48, so about one request in
+# four is a write and many meet an outage.
+FAULT_WRITE_WEIGHT = 8
 WRITES = {"write: connect": "connection_request", "write: message request": "message_request"}
 
 
@@ -380,12 +384,24 @@ class Request:
 
 
 def run_locust(
-    *, users: int, seconds: int, port: int, data: Path, log: Path, sampler: CpuSampler
+    *,
+    users: int,
+    seconds: int,
+    port: int,
+    data: Path,
+    log: Path,
+    sampler: CpuSampler,
+    write_weight: int = 1,
 ) -> list[Request]:
     """Locust headless for `seconds` (plus the ramp), `users` members; the requests it
     made, from the locustfile's CSV log."""
     log.unlink(missing_ok=True)
-    env = {**os.environ, "HIVE_LOAD_DATA": str(data), "HIVE_LOAD_LOG": str(log)}
+    env = {
+        **os.environ,
+        "HIVE_LOAD_DATA": str(data),
+        "HIVE_LOAD_LOG": str(log),
+        "HIVE_LOAD_WRITE_WEIGHT": str(write_weight),
+    }
     command = [
         str(BIN / "locust"),
         "-f",
@@ -499,6 +515,7 @@ def print_stage(stage: Stage) -> None:
     cores = {part: used / stage.seconds for part, used in stage.cpu.items()}
     ours = sum(v for k, v in cores.items() if k != "machine")
     others = max(0.0, cores["machine"] - ours)
+    served = max(stage.rps, 1e-9)
     verdict = "held" if stage.held else "NOT held"
     print(
         f"  {stage.users:4d} users  {stage.rps:6.1f} rps  p50 {stage.p50:6.0f} ms  "
@@ -511,7 +528,12 @@ def print_stage(stage: Stage) -> None:
             f"{part} {cores.get(part, 0):.2f}"
             for part in ("web", "postgres", "worker", "beat", "redis", "locust")
         )
-        + f"  other work {others:.2f}"
+        + f"  other work {others:.2f}  (machine {cores['machine']:.2f} of {os.cpu_count()})"
+    )
+    print(
+        f"        CPU ms per request: web {1000 * cores.get('web', 0) / served:.0f},"
+        f" postgres {1000 * cores.get('postgres', 0) / served:.0f},"
+        f" worker {1000 * cores.get('worker', 0) / served:.0f}"
     )
     sys.stdout.flush()
 
@@ -567,6 +589,7 @@ def fault_stage(users: int, args, port: int, data: Path, sampler: CpuSampler):
         data=data,
         log=OUT / "faults.csv",
         sampler=sampler,
+        write_weight=FAULT_WRITE_WEIGHT,
     )
     injector.join()
     sampler.stop()
@@ -721,11 +744,11 @@ def main() -> None:
     parser.add_argument("--database", default=SCRATCH, help="scratch database name")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--accounts", type=int, default=600, help="members signed in")
-    parser.add_argument("--stages", default="10,20,30,45,60,80", help="users per stage")
+    parser.add_argument("--stages", default="6,10,14,20,28,40,56", help="users per stage")
     parser.add_argument("--stage-seconds", type=int, default=45)
     parser.add_argument("--stop-p95", type=float, default=1500.0)
     parser.add_argument("--fault-users", type=int, default=0)
-    parser.add_argument("--outage", type=float, default=3.0, help="seconds each server is down")
+    parser.add_argument("--outage", type=float, default=5.0, help="seconds each server is down")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--drain-timeout", type=float, default=420.0)
     args = parser.parse_args()

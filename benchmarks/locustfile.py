@@ -19,6 +19,9 @@ The environment says what to use:
                      "headers": {extra headers for every request, e.g. Origin}}
     HIVE_LOAD_LOG    optional: a CSV file, one line per request (see `record`)
     HIVE_LOAD_RATE   tasks per second per user (default 0.5: one every two seconds)
+    HIVE_LOAD_WRITE_WEIGHT  the weight of each of the two writes (default 1, against 48
+                     for the pages); the fault stage raises it so more writes meet an
+                     outage
     HIVE_LOAD_SWEEP  "1": every user first runs every task once, in order (the test
                      in tests/hive/test_load_mix.py uses it so no page goes unvisited)
 
@@ -49,7 +52,10 @@ from locust import HttpUser, constant_throughput, events, task
 DATA = json.loads(Path(os.environ["HIVE_LOAD_DATA"]).read_text())
 RATE = float(os.environ.get("HIVE_LOAD_RATE", "0.5"))
 SWEEP = os.environ.get("HIVE_LOAD_SWEEP") == "1"
-ACCOUNTS = itertools.cycle(DATA["users"])  # each new Locust user is the next member
+WRITE_WEIGHT = int(os.environ.get("HIVE_LOAD_WRITE_WEIGHT", "1"))
+# Each new Locust user is the next member, in an order of this run's own, so runs one
+# after another do not all spend the same members' daily message-request limit.
+ACCOUNTS = itertools.cycle(random.sample(DATA["users"], len(DATA["users"])))
 PAGE = (200,)
 SEEN_OR_HIDDEN = (200, 404)
 WRITE = (302,)
@@ -214,13 +220,13 @@ class Member(HttpUser):
     def coffee(self) -> None:
         self.get("/coffee/", "coffee")
 
-    @task(1)
+    @task(WRITE_WEIGHT)
     def connect(self) -> None:
         """A connection request: the other member is notified (and emailed)."""
         note = "We seem to share a focus; would you like to connect?"
         self.post(f"/members/{self.target()}/connect/", {"note": note}, "write: connect")
 
-    @task(1)
+    @task(WRITE_WEIGHT)
     def message_request(self) -> None:
         """A message request to someone I am not connected with: notified too."""
         data = {
