@@ -67,7 +67,10 @@ def notify(*, recipient, kind: str, context: dict | None = None, key: str, url: 
         },
     )
     if created and status == EmailStatus.PENDING and not_before is None:
-        transaction.on_commit(lambda: deliver_email.delay(notification.pk))
+        # robust: with the broker down (a Redis restart) the change has committed all
+        # the same, so the member's page must not fail; the error is logged and the
+        # sweep queues the email a minute later (delivery.due_email_ids).
+        transaction.on_commit(lambda: deliver_email.delay(notification.pk), robust=True)
     return notification
 
 
