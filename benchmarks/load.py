@@ -32,12 +32,12 @@ past saturation (p95 over --stop-p95 ms or more than 5 % failures). "Held" is th
 highest stage rate with p95 under 300 ms and no 5xx.
 
 Then the fault stage, at --fault-users (default: 70 % of the users of the highest held
-stage), with each write eight times as frequent (one request in four is a write, so
-many meet an outage): after 20 s Valkey is shut down and started again on its port (--outage seconds
-later), after another 30 s PostgreSQL the same (`pg_ctl stop -m fast`). Requests that
-overlap an outage may fail; a failure after a server is back counts against recovery:
-the time from a server's return to the last failure it caused is reported, and any
-failure outside those windows is listed.
+stage), with each write eight times as frequent (more than one request in four is a
+write, so many meet an outage): after 20 s Valkey is shut down and started again on its
+port (--outage seconds later), after another 30 s PostgreSQL the same (`pg_ctl stop -m
+fast`). Requests that overlap an outage may fail; a failure after a server is back
+counts against recovery: the time from a server's return to the last failure it caused
+is reported, and any failure outside those windows is listed.
 
 Last, the worker drains (every notification sent or scheduled, the broker's queue
 empty; the sweep re-queues what a lost broker message left behind after 60 s), and
@@ -77,8 +77,8 @@ BIN = Path(sys.executable).parent
 REDIS_DB = 3
 TARGET_P95_MS = 300.0
 RAMP_SECONDS = 8
-# In the fault stage each write weighs 8 against the pages' 48, so about one request in
-# four is a write and many meet an outage.
+# In the fault stage each write weighs 8 against the pages' 42, so more than one request
+# in four is a write and many meet an outage.
 FAULT_WRITE_WEIGHT = 8
 WRITES = {"write: connect": "connection_request", "write: message request": "message_request"}
 

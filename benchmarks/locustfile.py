@@ -19,7 +19,7 @@ The environment says what to use:
                      "headers": {extra headers for every request, e.g. Origin}}
     HIVE_LOAD_LOG    optional: a CSV file, one line per request (see `record`)
     HIVE_LOAD_RATE   tasks per second per user (default 0.5: one every two seconds)
-    HIVE_LOAD_WRITE_WEIGHT  the weight of each of the two writes (default 1, against 48
+    HIVE_LOAD_WRITE_WEIGHT  the weight of each of the two writes (default 1, against 42
                      for the pages); the fault stage raises it so more writes meet an
                      outage
     HIVE_LOAD_SWEEP  "1": every user first runs every task once, in order (the test
