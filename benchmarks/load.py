@@ -629,6 +629,10 @@ def report_faults(started: float, requests: list[Request], outages: list[Outage]
         print(f"    {count:4d} × {what}")
     before = [r for r in outside if outages and r.started < outages[0].down]
     print(f"  failures before the first fault: {len(before)}")
+    # notify() logs (and survives) a broker it cannot reach once the change committed;
+    # the sweep queues those emails a minute later.
+    unqueued = (OUT / "web.log").read_text(errors="replace").count("in on_commit()")
+    print(f"  emails the web could not queue (left to the sweep): {unqueued}")
     return {"inside": inside, "recovery": recovery, "outside": len(outside)}
 
 
