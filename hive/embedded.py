@@ -168,6 +168,11 @@ def postgres_url() -> str:
                 PG_DIR.parent.mkdir(parents=True, exist_ok=True)
                 # cleanup_mode=None: we decide when to stop, not pgserver's atexit.
                 server = get_server(PG_DIR, cleanup_mode=None)
+                if _running_postmaster() is None:
+                    # This process started the server before and it has stopped since
+                    # (stop_postgres(), a crash): pgserver hands back its cached handle
+                    # of that server without starting anything.
+                    server.start()
                 info = server.get_postmaster_info()
                 STARTED_MARKER.touch()
             _ensure_database(info.get_uri(database="postgres"))

@@ -84,7 +84,10 @@ def notify(*, recipient, kind: str, context: dict | None = None, key: str, url: 
         },
     )
     if created and status == EmailStatus.PENDING and not_before is None:
-        transaction.on_commit(lambda: deliver_email.delay(notification.pk))
+        # robust: with the broker down (a Redis restart) the change has committed all
+        # the same, so the member's page must not fail; the error is logged and the
+        # sweep queues the email a minute later (delivery.due_email_ids).
+        transaction.on_commit(lambda: deliver_email.delay(notification.pk), robust=True)
     return notification
 
 
@@ -152,7 +155,9 @@ def notify_many(*, kind: str, notices: Iterable[Notice]) -> list[Notification]:
         n.pk for n in created if n.email_status == EmailStatus.PENDING and not n.email_not_before
     ]
     if due:
-        transaction.on_commit(lambda: queue_emails(due))
+        # robust, as in notify(): a broker outage must not fail the committed change;
+        # the sweep queues these emails a minute later.
+        transaction.on_commit(lambda: queue_emails(due), robust=True)
     return created
 
 

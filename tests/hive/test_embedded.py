@@ -66,6 +66,27 @@ def test_stale_postgres_from_a_crashed_run_is_recovered_with_its_data(tmp_path):
     assert second.stdout.split()[-1] == "7"
 
 
+def test_a_process_starts_postgres_again_after_stopping_it(tmp_path):
+    """The load test restarts the database mid-run (benchmarks/load.py): the process that
+    started it must be able to start it again, and find its data."""
+    code = (
+        "import psycopg; from hive import embedded as e\n"
+        "url = e.postgres_url()\n"
+        "with psycopg.connect(url, autocommit=True) as c:\n"
+        "    c.execute('CREATE TABLE kept (v int)'); c.execute('INSERT INTO kept VALUES (7)')\n"
+        "e.stop_postgres()\n"
+        "try:\n"
+        "    psycopg.connect(url, connect_timeout=2)\n"
+        "except psycopg.OperationalError:\n"
+        "    print('down')\n"
+        "with psycopg.connect(e.postgres_url(), autocommit=True) as c:\n"
+        "    print(c.execute('SELECT sum(v) FROM kept').fetchone()[0])\n"
+    )
+    run = _python(code, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[-2:] == ["down", "7"]
+
+
 def test_ping_is_false_when_nothing_listens():
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
