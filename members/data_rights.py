@@ -66,7 +66,9 @@ def data_export_request(*, user: User, request: HttpRequest | None = None) -> Da
     export.full_clean()
     export.save()
     audit_record(action=AuditEvent.Action.EXPORT_REQUESTED, subject=user, request=request)
-    transaction.on_commit(lambda: tasks.build_data_export.delay(str(export.pk)))
+    # robust: with the broker down the request stands and the page answers; the
+    # stalled-exports sweep (members.queue_stalled_data_exports) builds it later.
+    transaction.on_commit(lambda: tasks.build_data_export.delay(str(export.pk)), robust=True)
     return export
 
 

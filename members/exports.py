@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 import zipfile
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -121,6 +122,23 @@ def data_export_take(*, user: User, export_id, request: HttpRequest | None = Non
         name = export.file_name
         transaction.on_commit(lambda: default_storage.delete(name))
     return content
+
+
+# A pending export whose build was never queued (the broker was down when it was
+# asked for) or whose queued message was lost: the sweep queues it again after this.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def stalled_data_export_ids(*, now=None) -> list[str]:
+    """Ids of exports still pending STALLED_AFTER after they were asked for (building one
+    twice is harmless: see data_export_build)."""
+    now = now or timezone.now()
+    return [
+        str(pk)
+        for pk in DataExport.objects.filter(
+            status=DataExport.Status.PENDING, requested_at__lte=now - STALLED_AFTER
+        ).values_list("pk", flat=True)
+    ]
 
 
 def data_exports_expire(*, now=None) -> int:

@@ -25,6 +25,15 @@ def build_data_export(export_id: str) -> str:
     return exports.data_export_build(export_id=export_id)
 
 
+@shared_task(name="members.queue_stalled_data_exports")
+def queue_stalled_data_exports() -> int:
+    """Every 10 minutes: build the exports whose first build never ran."""
+    stalled = exports.stalled_data_export_ids()
+    for export_id in stalled:
+        build_data_export.delay(export_id)
+    return len(stalled)
+
+
 @shared_task(name="members.expire_data_exports")
 def expire_data_exports() -> int:
     return exports.data_exports_expire()

@@ -348,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.erase_due_accounts",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Exports whose build was never queued (broker down) or lost with Redis's memory.
+    "queue-stalled-data-exports": {
+        "task": "members.queue_stalled_data_exports",
+        "schedule": crontab(minute="*/10"),
+    },
     # Export files nobody downloaded within their 48 hours.
     "expire-data-exports": {
         "task": "members.expire_data_exports",

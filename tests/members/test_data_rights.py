@@ -329,3 +329,29 @@ def test_private_answers_and_relationships_are_not_in_the_admin(client):
 
     for model in (Answer, Dismissal, DualRelationship):
         assert not admin.site.is_registered(model)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_outage_when_asking_leaves_the_export_to_the_sweep(member, media, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from members import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.build_data_export, "delay", broker_down)
+    export = data_rights.data_export_request(user=member)  # does not raise
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.PENDING
+    monkeypatch.undo()
+
+    assert tasks.queue_stalled_data_exports() == 0  # not yet: it may still be on its way
+    DataExport.objects.filter(pk=export.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert tasks.queue_stalled_data_exports() == 1  # built (eager in tests)
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY
+    assert Notification.objects.filter(recipient=member, kind="data_export_ready").count() == 1
+    assert tasks.queue_stalled_data_exports() == 0
