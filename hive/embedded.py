@@ -167,16 +167,50 @@ def postgres_url() -> str:
                     _remove_stale_lock_files(stale)
                 PG_DIR.parent.mkdir(parents=True, exist_ok=True)
                 # cleanup_mode=None: we decide when to stop, not pgserver's atexit.
-                server = get_server(PG_DIR, cleanup_mode=None)
-                if _running_postmaster() is None:
-                    # This process started the server before and it has stopped since
-                    # (stop_postgres(), a crash): pgserver hands back its cached handle
-                    # of that server without starting anything.
-                    server.start()
+                # start=False and an explicit start(): pgserver would hand back its
+                # cached handle of a server this process started before and that has
+                # stopped since (stop_postgres(), a crash) without starting anything.
+                server = get_server(PG_DIR, cleanup_mode=None, start=False)
+                server.ensure_pgdata_inited()  # initdb on first use; start() then skips it
+                _configure_postgres()
+                server.start()
                 info = server.get_postmaster_info()
                 STARTED_MARKER.touch()
             _ensure_database(info.get_uri(database="postgres"))
     return info.get_uri(database=DATABASE_NAME)
+
+
+# The server's settings, read at every start (a running server keeps its own until it
+# is restarted). Stock PostgreSQL is sized for a tiny machine: 128 MB of shared buffers
+# hold about half of the profiles table at 100,000 members, so searches read the rest
+# from the kernel, and sorts past 4 MB spill to disk. These suit a developer machine
+# with a few GiB to spare and an SSD; production sets its own (README, "Production").
+POSTGRES_SETTINGS = {
+    "shared_buffers": "1GB",
+    "effective_cache_size": "4GB",  # the planner's guess at cached data; allocates nothing
+    "work_mem": "32MB",
+    "maintenance_work_mem": "256MB",  # index builds after seeding
+    "random_page_cost": "1.1",  # an SSD: a random read costs about a sequential one
+    "effective_io_concurrency": "200",
+    # JIT compiles a plan estimated past jit_above_cost, at a cost of tens of ms: more
+    # than any of these statements takes (none measured here reached it; a safeguard).
+    "jit": "off",
+    "max_wal_size": "2GB",  # fewer checkpoints while seeding
+}
+SETTINGS_FILE = "hive.conf"
+
+
+def _configure_postgres() -> None:
+    """Write POSTGRES_SETTINGS to var/pg/hive.conf and have postgresql.conf include it
+    (once). The server reads both when it starts."""
+    lines = [f"{name} = '{value}'" for name, value in POSTGRES_SETTINGS.items()]
+    header = "# Written by hive/embedded.py at each start; edit POSTGRES_SETTINGS there.\n"
+    (PG_DIR / SETTINGS_FILE).write_text(header + "\n".join(lines) + "\n")
+    main = PG_DIR / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'"
+    if include not in main.read_text():
+        with main.open("a") as conf:
+            conf.write(f"\n{include}\n")
 
 
 def _ensure_database(admin_url: str) -> None:

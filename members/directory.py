@@ -19,7 +19,6 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
-    Case,
     Exists,
     F,
     FloatField,
@@ -27,7 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
-    When,
 )
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils.safestring import SafeString
@@ -318,7 +316,7 @@ def marked_html(text: str | None) -> SafeString:
 
 
 def _find(
-    rows: QuerySet[Profile], sort: str, number: int, q: str = ""
+    parts: list[QuerySet[Profile]], sort: str, number: int, q: str = ""
 ) -> tuple[list[Profile], int, int]:
     """Page `number` of the candidates, in order, with how many candidates were found
     and the most there could have been (so "found < limit" means the count is exact).
@@ -337,10 +335,16 @@ def _find(
     their terms whose label matched (`matched_term_ids`), each for any of the query's
     words (`highlight_words`). Which of these a card may
     show is the card's business (the viewer's visible groups), as for the fields.
+
+    The candidates are the union of `parts`, which must not overlap (a text search
+    splits the viewer's connections from everyone else): each part yields its first
+    candidates in the sort's order (relevance: as its index hands them over), and the
+    union keeps the first of all of them, the earlier parts' first for relevance.
     """
     offset = end = (number - 1) * PAGE_SIZE
     end += PAGE_SIZE
     # Each candidate: its id and sort keys, named as the statement below reads them.
+    ordering: tuple[str, ...] = ()
     if sort == "relevance":
         limit = COUNT_CAP + 1
         end = min(end, COUNT_CAP)  # the one past the cap only says there are more
@@ -348,18 +352,34 @@ def _find(
     elif sort == "nearest":
         limit = max(COUNT_CAP, end) + 1
         keys, order = ["distance_km", "id"], '"distance_km", "id"'
-        rows = rows.order_by("distance_km", "id")
+        ordering = ("distance_km", "id")
     else:
         limit = max(COUNT_CAP, end) + 1
         keys, order = ["created_at", "id"], '"created_at" DESC, "id" DESC'
-        rows = rows.order_by("-created_at", "-id")
-    distance = "distance_km" in rows.query.annotations
+        ordering = ("-created_at", "-id")
+    distance = "distance_km" in parts[0].query.annotations
     if distance and "distance_km" not in keys:
         keys.append("distance_km")  # the cards say how far each member is
-    try:
-        inner, params = rows.values_list(*keys)[:limit].query.sql_with_params()
-    except EmptyResultSet:  # a filter that can match nothing (an unknown term)
+    selects, params = [], []
+    for rows in parts:
+        if ordering:
+            rows = rows.order_by(*ordering)
+        try:
+            sql, part_params = rows.values_list(*keys)[:limit].query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (an unknown term)
+            continue
+        selects.append(f"({sql})")
+        params.extend(part_params)
+    if not selects:
         return [], 0, limit
+    if len(selects) == 1:
+        inner = selects[0][1:-1]
+    else:  # the first `limit` of the parts together (relevance: the earlier parts' first)
+        # Django's compiled parts, and the sort's constant order: no input is spliced.
+        inner = f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS parts"  # noqa: S608
+        inner += "" if sort == "relevance" else f" ORDER BY {order}"
+        inner += " LIMIT %s"
+        params.append(limit)
     profile, through = Profile._meta.db_table, Profile.terms.through._meta.db_table
     columns = ", ".join(f'p."{column}"' for column in _CARD_COLUMNS)
     if distance:
@@ -458,34 +478,44 @@ def directory_search(
     if connected_ids is None:
         connected_ids = list(Connection.objects.accepted_ids_of(viewer))
     q = (q or "").strip()
+    rows = _apply_filters(rows, filters, connected_ids, _term_ids(filters, taxonomy))
     if q:
         query = SearchQuery(q, search_type="websearch", config="english")
         if connected_ids:
+            # A connection matches on either document and is ranked on the one with
+            # what they show connections; everyone else on the members' document. Two
+            # disjoint parts, so each is one index's exact answer: in one condition
+            # (document OR connection's document) the search index and the ids could
+            # only hand over candidates, and every one of them (tens of thousands for
+            # a broad word) had its document matched again, row by row.
             connected = Q(user_id__in=connected_ids)
-            rows = rows.filter(
-                Q(search_vector=query) | (connected & Q(search_vector_connections=query))
-            ).annotate(
-                rank=Case(
-                    When(connected, then=SearchRank(F("search_vector_connections"), query)),
-                    default=SearchRank(F("search_vector"), query),
-                )
-            )
+            parts = [
+                rows.filter(
+                    connected, Q(search_vector_connections=query) | Q(search_vector=query)
+                ).annotate(rank=SearchRank(F("search_vector_connections"), query)),
+                rows.filter(search_vector=query)
+                .exclude(connected)
+                .annotate(rank=SearchRank(F("search_vector"), query)),
+            ]
         else:
-            rows = rows.filter(search_vector=query).annotate(
-                rank=SearchRank(F("search_vector"), query)
-            )
-    rows = _apply_filters(rows, filters, connected_ids, _term_ids(filters, taxonomy))
+            parts = [
+                rows.filter(search_vector=query).annotate(
+                    rank=SearchRank(F("search_vector"), query)
+                )
+            ]
+    else:
+        parts = [rows]
     sort = effective_sort(q=q, filters=filters, sort=sort)
 
     number = _page_number(page)
-    profiles, found, limit = _find(rows, sort, number, q)
+    profiles, found, limit = _find(parts, sort, number, q)
     exact = found < limit
     # Relevance pages through its ranked candidates only, so its count stops at the cap.
     count = min(found, COUNT_CAP) if sort == "relevance" else found
     last = max(1, math.ceil(count / PAGE_SIZE))
     if number > last:
         number = last  # past the end: the last page, as Paginator.get_page does
-        profiles, found, limit = _find(rows, sort, number, q)
+        profiles, found, limit = _find(parts, sort, number, q)
     _with_terms(profiles, taxonomy)
     paginator = DirectoryPaginator(
         count=count, exact=exact, more=sort == "relevance" and found > COUNT_CAP

@@ -109,6 +109,13 @@ def database_settings(url: str) -> dict:
     # A pooled connection that died (database restart, failover) is replaced, not used.
     config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
+    # Set per connection, so they hold on any server (the embedded one sets them too):
+    # no JIT (compiling a plan costs tens of ms, more than any of these statements
+    # takes) and room for the directory's sorts in memory. Empty for a pooler that
+    # refuses startup options (then set them on the role: README, "Production").
+    options = env("HIVE_DATABASE_OPTIONS", default="-c jit=off -c work_mem=32MB")
+    if options:
+        config.setdefault("OPTIONS", {})["options"] = options
     return config
 
 

@@ -257,6 +257,13 @@ class Profile(models.Model):
                 condition=models.Q(listed_in_directory=True),
                 name="members_profile_dir_telehealth",
             ),
+            # The directory's tier filter, likewise: a broad text search ANDed with a
+            # rare tier (peers are 5 %) reads a few hundred rows, not tens of thousands.
+            models.Index(
+                fields=["credential_tier"],
+                condition=models.Q(listed_in_directory=True),
+                name="members_profile_dir_tier",
+            ),
             # The directory's "newest" order, walked from the index alone.
             models.Index(
                 fields=["-created_at", "-id"],

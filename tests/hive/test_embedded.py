@@ -194,3 +194,24 @@ def test_servers_stop_when_the_last_process_using_them_exits(tmp_path):
     assert first.returncode == 0
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), 1)
+
+
+def test_embedded_postgres_starts_with_the_settings_for_the_workload(tmp_path):
+    code = (
+        "import psycopg; from hive import embedded as e\n"
+        "with psycopg.connect(e.postgres_url()) as c:\n"
+        "    for name in ('shared_buffers', 'work_mem', 'jit', 'random_page_cost'):\n"
+        "        print(name, c.execute(f'SHOW {name}').fetchone()[0])\n"
+    )
+    first = _python(code, tmp_path)
+    assert first.returncode == 0, first.stderr
+    shown = dict(line.split() for line in first.stdout.splitlines())
+    assert shown == {
+        name: embedded.POSTGRES_SETTINGS[name]
+        for name in ("shared_buffers", "work_mem", "jit", "random_page_cost")
+    }
+    # Included once, however often the server starts.
+    again = _python(code, tmp_path)
+    assert again.returncode == 0, again.stderr
+    conf = (tmp_path / "pg" / "postgresql.conf").read_text()
+    assert conf.count("include_if_exists = 'hive.conf'") == 1

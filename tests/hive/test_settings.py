@@ -142,3 +142,18 @@ def test_beat_schedule_names_registered_tasks():
     assert schedule, "the beat schedule is empty"
     for entry in schedule.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_every_connection_turns_jit_off_and_sorts_in_memory(db):
+    """Asked per connection, so they hold on a server configured by someone else."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, setting, unit, source FROM pg_settings"
+            " WHERE name IN ('jit', 'work_mem') ORDER BY name"
+        )
+        assert cursor.fetchall() == [
+            ("jit", "off", None, "client"),
+            ("work_mem", "32768", "kB", "client"),
+        ]

@@ -134,6 +134,28 @@ def test_text_shown_to_connections_is_searchable_by_connections_only(viewer):
     assert names(search(stranger, q="grief")) == ["Grief Open"]
 
 
+def test_a_connection_matches_on_either_document(viewer):
+    """A word excluded with a minus may be in the text a connection shows connections
+    only: they still match on what they show every member, as anyone else would."""
+    friend = listed("Dana Okafor", bio="Weekend sailing.", about_visibility=Visibility.CONNECTIONS)
+    listed("Dana Sailor", bio="Weekend sailing.")
+    connect(viewer, friend.user)
+    assert names(search(viewer, q="dana -sailing")) == ["Dana Okafor"]
+    assert set(names(search(viewer, q="dana sailing"))) == {"Dana Okafor", "Dana Sailor"}
+
+
+def test_text_with_newest_sort_orders_connections_and_others_together(viewer):
+    now = timezone.now()
+    people = [
+        listed(f"Harbor Person {i}", created_at=now - timezone.timedelta(days=i)) for i in range(4)
+    ]
+    connect(viewer, people[1].user)
+    connect(viewer, people[3].user)
+    page = search(viewer, q="harbor", sort="newest")
+    assert names(page) == [f"Harbor Person {i}" for i in range(4)]
+    assert page.paginator.exact and page.paginator.count == 4
+
+
 def test_a_changed_visibility_changes_what_text_finds(viewer):
     profile = listed("Changing Mind", bio="Wilderness therapy for teens.")
     assert names(search(viewer, q="wilderness")) == ["Changing Mind"]
@@ -478,6 +500,17 @@ def test_a_broad_search_ranks_its_first_matches_only_and_says_so(viewer, small_c
     body = member_client.get(URL, {"q": "shared", "page": "2"}).content.decode()
     assert "3+ found" in body and " of 2" not in body
     assert "The search stops after 3 matches" in body
+
+
+def test_a_broad_search_always_ranks_the_viewers_connections(viewer, small_cap):
+    for i in range(5):
+        listed(f"Shared Name {i}", created_at=timezone.now() - timezone.timedelta(days=i))
+    # Joined last, so the newest of equal ranks, yet the last a table scan would find.
+    friend = listed("Shared Friend", created_at=timezone.now() + timezone.timedelta(days=1))
+    connect(viewer, friend.user)
+    ranked = search(viewer, q="shared")
+    assert ranked.paginator.count == 3 and ranked.paginator.more
+    assert names(ranked)[0] == "Shared Friend"
 
 
 def test_a_count_under_the_cap_is_exact(viewer, small_cap, member_client):
