@@ -72,6 +72,7 @@ from pathlib import Path
 from _db import ROOT, scratch_session
 
 SCRATCH = "hive_bench"
+ACCESS_LOG = Path(__file__).resolve().parent.parent / "var" / "load" / "access.log"
 OUT = ROOT / "var" / "load"
 BIN = Path(sys.executable).parent
 REDIS_DB = 3
@@ -215,6 +216,12 @@ class Topology:
                 str(self.workers),
                 "--config",
                 str(ROOT / "gunicorn.conf.py"),
+                # The server's own time per request (µs, from the request read to the
+                # response written): see Stage.server_p50.
+                "--access-logfile",
+                str(ACCESS_LOG),
+                "--access-logformat",
+                "%(D)s %(s)s",
             ],
             "worker": [
                 str(BIN / "celery"),
@@ -459,6 +466,10 @@ class Stage:
     seconds: float
     load: str
     by_name: dict[str, tuple[int, float]]
+    # The same stage timed by gunicorn (its access log): the server's own handling,
+    # without the wait for a free worker nor the load generator's overhead.
+    server_p50: float = float("nan")
+    server_p95: float = float("nan")
     log: list[Request] = field(default_factory=list, repr=False)
 
     @property
@@ -489,6 +500,11 @@ def run_stage(
 ) -> Stage:
     sampler.start()
     started = time.time()
+    # Where gunicorn's log stands once the ramp is over: the lines after it are this
+    # stage's counted requests (and the few still running when it ends).
+    marks = {"from": _log_size()}
+    timer = threading.Timer(RAMP_SECONDS, lambda: marks.update({"from": _log_size()}))
+    timer.start()
     requests = run_locust(
         users=users,
         seconds=seconds,
@@ -498,6 +514,8 @@ def run_stage(
         sampler=sampler,
     )
     cpu = sampler.stop()
+    timer.cancel()
+    served = _server_times(marks["from"])
     since = started + RAMP_SECONDS
     until = max((r.started for r in requests), default=since + 1)
     figures = measure(requests, since=since, until=until)
@@ -507,8 +525,24 @@ def run_stage(
         seconds=time.time() - started,
         load=load_average(),
         log=requests,
+        server_p50=percentile(served, 0.5),
+        server_p95=percentile(served, 0.95),
         **figures,
     )
+
+
+def _log_size() -> int:
+    return ACCESS_LOG.stat().st_size if ACCESS_LOG.exists() else 0
+
+
+def _server_times(offset: int) -> list[float]:
+    """Milliseconds gunicorn spent on each request logged after `offset`."""
+    if not ACCESS_LOG.exists():
+        return []
+    with ACCESS_LOG.open("rb") as handle:
+        handle.seek(offset)
+        lines = handle.read().decode(errors="replace").splitlines()
+    return [int(line.split()[0]) / 1000 for line in lines if line.split()[:1] != [""]]
 
 
 def print_stage(stage: Stage) -> None:
@@ -529,6 +563,10 @@ def print_stage(stage: Stage) -> None:
             for part in ("web", "postgres", "worker", "beat", "redis", "locust")
         )
         + f"  other work {others:.2f}  (machine {cores['machine']:.2f} of {os.cpu_count()})"
+    )
+    print(
+        f"        timed by the server (gunicorn): p50 {stage.server_p50:.0f} ms"
+        f"  p95 {stage.server_p95:.0f} ms"
     )
     print(
         f"        CPU ms per request: web {1000 * cores.get('web', 0) / served:.0f},"
