@@ -1,16 +1,20 @@
-"""Receivers that write allauth's and Django's security events to the audit log.
+"""Receivers that write allauth's and Django's security events to the audit log, and
+tell the processes' copies of the taxonomy that a term changed.
 
-These only translate a signal into `audit_record()`; the rule lives in the service.
+These only translate a signal into `audit_record()` or `taxonomy_changed()`; the rule
+lives in the service.
 """
 
 from allauth.account import signals as account
 from allauth.mfa import signals as mfa
 from django.contrib.auth import signals as auth
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import resolve_url
 
-from members.models import AuditEvent, User
+from members.models import AuditEvent, Term, User
 from members.services import audit_record
+from members.taxonomy import taxonomy_changed
 from notifications.services import notify
 
 Action = AuditEvent.Action
@@ -120,3 +124,9 @@ def _welcome(sender, request, email_address, **kwargs):
             key=f"welcome:{user.pk}",
             url=resolve_url("members:status"),
         )
+
+
+@receiver(post_save, sender=Term)
+@receiver(post_delete, sender=Term)
+def _term_changed(sender, **kwargs):
+    taxonomy_changed()

@@ -37,6 +37,7 @@ from members.models import US_JURISDICTIONS, Connection, Profile, Term
 from members.places import search_places
 from members.privacy import visible_groups_for
 from members.ratelimit import browsing_limit
+from members.taxonomy import all_terms
 
 RADIUSES = ("10", "25", "50", "100")  # in the viewer's unit: miles or km
 SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
@@ -280,7 +281,7 @@ def _cards(
 def directory(request: HttpRequest) -> HttpResponse:
     """/directory/: search and filter the members you may see, 20 a page. htmx requests
     get the results region only."""
-    terms = list(Term.objects.all())
+    terms = all_terms()
     miles = viewer_uses_miles(request.user)
     form = DirectoryForm(request.GET, terms=terms, miles=miles)
     values = form.values()
