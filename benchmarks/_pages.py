@@ -49,14 +49,20 @@ def install_floor() -> None:
 
 
 class QueryCounter:
-    """Counts SQL statements through connection.execute_wrapper, keeping none."""
+    """Counts SQL statements through connection.execute_wrapper, keeping none, and the
+    time spent in them (`seconds`: the driver's round trips and the server's work)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -47,8 +47,11 @@ plan or result is reused; --warmup rounds come first and are not counted.
 Reading the table: min, p50 and p95 (nearest rank) of the rounds' wall-clock times in
 ms; "x p50" and "x p95" divide by the floor's p50 and p95. A case meets the targets
 when its p95 is under 30 ms and under 4x the floor's p95. "SQL" is the statements per
-request (the floor's 5 or 6 are the session, the user and allauth's user-session
-bookkeeping; every case has them too). "found" is the count the page showed, median
+request (the floor's 2 are the session and the user, 6 when the session's "last
+active" is due; every case has them too), and "in SQL" the time a request spent
+waiting for them (round trips included), p50/p95: what no change to the Python or the
+templates can win back. A line after the table says which cases' SQL alone is over
+the target at p95. "found" is the count the page showed, median
 and largest ("1,000+" counts as 1000: counting stops there). The load average is
 printed because the machine is shared: absolute times move with it, the ratios less,
 and min shows the cost without waiting for a CPU. The slowest request of each case
@@ -389,6 +392,7 @@ def run(args, seeding: str) -> None:
     times: dict[str, list[float]] = {key: [] for key in keys}
     found: dict[str, list[int]] = {key: [] for key in keys}
     queries: dict[str, set[int]] = {key: set() for key in keys}
+    in_sql: dict[str, list[float]] = {key: [] for key in keys}
     slowest: dict[str, tuple[float, str]] = {key: (0.0, "") for key in keys}
     for _ in range(args.iterations):
         for key in rng.sample(keys, len(keys)):
@@ -397,6 +401,7 @@ def run(args, seeding: str) -> None:
             times[key].append(ms)
             slowest[key] = max(slowest[key], (ms, json.dumps(params)))
             queries[key].add(counter.count)
+            in_sql[key].append(counter.seconds * 1000)
             match = FOUND.search(response.content.decode())
             if match:
                 found[key].append(int(match.group(1).replace(",", "").rstrip("+")))
@@ -429,7 +434,8 @@ def run(args, seeding: str) -> None:
     header = f"  {'case':<34}{'min':>6}{'p50 ms':>8}{'p95 ms':>8}{'x p50':>7}{'x p95':>7}{'SQL':>6}"
     print(
         header
-        + f"{'found med/max':>16}  target (p95 < {TARGET_P95_MS:.0f} ms, < {TARGET_RATIO:.0f}x)"
+        + f"{'in SQL p50/p95':>16}{'found med/max':>16}"
+        + f"  target (p95 < {TARGET_P95_MS:.0f} ms, < {TARGET_RATIO:.0f}x)"
     )
     misses = 0
     for key in keys:
@@ -443,11 +449,29 @@ def run(args, seeding: str) -> None:
             ok = p95 < TARGET_P95_MS and p95 / floor95 < TARGET_RATIO
             misses += not ok
             verdict = "OK" if ok else "MISS"
+        waited = f"{percentile(in_sql[key], 0.5):.1f}/{percentile(in_sql[key], 0.95):.1f}"
         print(
             f"  {label:<34}{min(times[key]):6.1f}{p50:8.1f}{p95:8.1f}{p50 / floor50:7.1f}"
-            f"{p95 / floor95:7.1f}{sql:>6}{shown:>16}  {verdict}"
+            f"{p95 / floor95:7.1f}{sql:>6}{waited:>16}{shown:>16}  {verdict}"
         )
     print(f"  {'all cases meet the targets' if not misses else f'{misses} case(s) miss a target'}")
+    # What no change to the Python or the templates could win back: the time a request
+    # waits for its statements alone, against the line a case's whole p95 must stay under.
+    line = min(TARGET_P95_MS, TARGET_RATIO * floor95)
+    over = [
+        table[key][0].split(" ", 1)[0]
+        for key in keys
+        if key != "floor" and percentile(in_sql[key], 0.95) > line
+    ]
+    print(
+        f"  the line a case's p95 must stay under: {line:.1f} ms "
+        f"(min of {TARGET_P95_MS:.0f} ms and {TARGET_RATIO:.0f}x the floor's p95); "
+        + (
+            f"the SQL alone is over it at p95 in {', '.join(over)}"
+            if over
+            else "every case's SQL alone is under it at p95"
+        )
+    )
     print("  slowest request of each case (what drives its p95):")
     for key in keys:
         ms, params = slowest[key]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET
 from hive.access import member_required
 from hive.http import page_link_pressed, page_numbers
 from hive.widgets import FixedChoices, QuickSelect
+from members import photos
 from members.directory import (
     MARK_START,
     MARK_STOP,
@@ -38,6 +40,7 @@ from members.places import search_places
 from members.privacy import visible_groups_for
 from members.ratelimit import browsing_limit
 from members.taxonomy import all_terms
+from members.templatetags.profiles import profile_photo
 
 RADIUSES = ("10", "25", "50", "100")  # in the viewer's unit: miles or km
 SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
@@ -154,22 +157,39 @@ class DirectoryCard:
     """What one result card shows, only from the field groups the viewer may see of the
     profile: the name and the headline with the search's words marked, the credential
     once, the place and distance, a passage of the bio where the words matched, and up
-    to MAX_TAGS terms, those that matched first (so a card says why it is here)."""
+    to MAX_TAGS terms, those that matched first (so a card says why it is here).
 
-    profile: Profile
-    visible: set[str]
+    Everything the card's template prints is a field here, already chosen for the
+    viewer, so equal cards print the same HTML: `html` is kept for the next equal card
+    (see `_card_html`)."""
+
+    handle: str
     name: SafeString
+    photo: SafeString  # the thumbnail, or the initials in its place
+    pronouns: str = ""
     credential: str = ""
     headline: SafeString = SafeString("")
     snippet: SafeString = SafeString("")
     place: str = ""
     distance: str = ""
-    tags: list[Tag] = field(default_factory=list)
+    tags: tuple[Tag, ...] = ()
     more_tags: int = 0
+    accepting_referrals: bool = False
 
     @property
-    def specialties(self) -> list[Tag]:  # the name the card's tag list had before
-        return self.tags
+    def html(self) -> SafeString:
+        return _card_html(self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _card_html(card: DirectoryCard) -> SafeString:
+    """The card's HTML from its partial (members/directory.html#card). A card holds
+    everything its template reads, so an equal card is the same HTML: each process
+    keeps the last 4,096 (a few MB), which spares the template on the pages members
+    open most (the first pages of the directory, common filters). A changed profile
+    makes a different card, never a stale one. Only this process's memory holds them;
+    nothing is written anywhere."""
+    return SafeString(get_template("members/directory.html#card").render({"card": card}))
 
 
 def _without_credential(headline: str, credentials: str) -> str:
@@ -212,7 +232,7 @@ def _snippet(marked: str | None, bio: str) -> SafeString:
     return SafeString(f"{before}{marked_html(text)}{after}")
 
 
-def _tags(profile: Profile, matched_ids: set[int]) -> tuple[list[Tag], int]:
+def _tags(profile: Profile, matched_ids: set[int]) -> tuple[tuple[Tag, ...], int]:
     """The terms a card lists: those the search or a filter matched (any kind), then
     the specialties, up to MAX_TAGS; and how many specialties are left out."""
     matched = [term for term in profile.chosen_terms if term.pk in matched_ids]
@@ -224,7 +244,7 @@ def _tags(profile: Profile, matched_ids: set[int]) -> tuple[list[Tag], int]:
     tags = [Tag(term.label, True) for term in matched]
     room = max(0, MAX_TAGS - len(tags))
     tags += [Tag(term.label) for term in specialties[:room]]
-    return tags, max(0, len(specialties) - room)
+    return tuple(tags), max(0, len(specialties) - room)
 
 
 def directory_card(
@@ -234,19 +254,22 @@ def directory_card(
     search put on the profile, if any). `profile.chosen_terms` must be set (the search
     sets it; the privacy page's preview too). Runs no query."""
     card: dict = {
-        "profile": profile,
-        "visible": visible,
+        "handle": profile.handle,
         "name": marked_html(getattr(profile, "name_marked", None) or profile.display_name),
+        # The photo belongs to no field group: whoever may see the person sees it.
+        "photo": profile_photo(profile, photos.SMALL, "directory-avatar"),
     }
     credentials = ""
     if "credentials" in visible:
         credentials = profile.credentials
         label = profile.profession.label if profile.profession_id else ""
         card["credential"] = ", ".join(part for part in (label, credentials) if part)
-    if "about" in visible and profile.headline:
-        marked = getattr(profile, "headline_marked", None) or profile.headline
-        card["headline"] = marked_html(_without_credential(marked, credentials))
-        card["snippet"] = _snippet(getattr(profile, "bio_marked", None), profile.bio)
+    if "about" in visible:
+        card["pronouns"] = profile.pronouns
+        if profile.headline:
+            marked = getattr(profile, "headline_marked", None) or profile.headline
+            card["headline"] = marked_html(_without_credential(marked, credentials))
+            card["snippet"] = _snippet(getattr(profile, "bio_marked", None), profile.bio)
     if "location" in visible:
         card["place"] = ", ".join(part for part in (profile.city, profile.region) if part)
         if getattr(profile, "distance_km", None) is not None:
@@ -254,6 +277,7 @@ def directory_card(
     if "practice" in visible:
         matched = set(getattr(profile, "matched_term_ids", None) or ()) | filtered_ids
         card["tags"], card["more_tags"] = _tags(profile, matched)
+        card["accepting_referrals"] = profile.accepting_referrals == Profile.Referrals.YES
     return DirectoryCard(**card)
 
 

@@ -808,3 +808,36 @@ def test_the_words_to_mark():
     assert highlight_words('"trauma therapy" or EMDR -couples') == ["trauma", "therapy", "EMDR"]
     assert highlight_words("o’brien's -x") == ["o’brien's"]
     assert highlight_words("") == []
+
+
+def test_a_kept_card_never_outlives_a_change(member_client):
+    """Cards' HTML is kept per equal card (DirectoryCard.html): every change to what a
+    card shows makes a different card, so the page shows it at once."""
+    from members.views import directory as views
+
+    views._card_html.cache_clear()
+    owner = listed("Robin Keeper", headline="Quiet work with teens", city="Fresno", region="CA")
+    first = member_client.get(URL).content.decode()
+    assert "Robin Keeper" in first and "Quiet work with teens" in first and "Fresno, CA" in first
+    assert views._card_html.cache_info().currsize >= 1
+    member_client.get(URL)
+    assert views._card_html.cache_info().hits >= 1  # the same card again: kept
+    Profile.objects.filter(pk=owner.pk).update(
+        display_name="Robin Newname",
+        headline="Sand tray work with children",
+        city="Visalia",
+        accepting_referrals=Profile.Referrals.YES,
+    )
+    profile_refresh_search([owner.pk])
+    after = member_client.get(URL).content.decode()
+    assert "Robin Newname" in after and "Sand tray work with children" in after
+    assert "Visalia, CA" in after
+    assert "Robin Keeper" not in after and "Quiet work with teens" not in after
+    assert "Accepting referrals</span>" in after
+    # Hidden from members now: the same member's card loses the fields, not a stale copy.
+    Profile.objects.filter(pk=owner.pk).update(
+        about_visibility=Visibility.ONLY_ME, location_visibility=Visibility.ONLY_ME
+    )
+    hidden = member_client.get(URL).content.decode()
+    assert "Robin Newname" in hidden
+    assert "Sand tray work with children" not in hidden and "Visalia" not in hidden
