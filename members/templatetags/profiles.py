@@ -5,8 +5,6 @@ dual-relationship mark on someone's profile."""
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from members import photos
@@ -17,43 +15,10 @@ from members.models import DualRelationship
 register = template.Library()
 
 
-def initials(name: str) -> str:
-    """Up to two capital letters for a name: "Dana M. Owner" → "DO"."""
-    words = [word for word in name.split() if word[:1].isalnum()]
-    if not words:
-        return "?"
-    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
-    return letters.upper()
-
-
 @register.simple_tag
 def profile_photo(profile, size: int = photos.SMALL, css_class: str = "", alt: str = "") -> str:
-    """The profile's photo at `size` (400 or 96 pixels; CSS sets the size shown), or its
-    initials in a circle when there is none.
-
-    The photo belongs to no privacy group: whoever may see the person sees it, so this
-    takes the profile itself. The alt text is empty by default because the name is
-    always printed beside it; a placeholder is hidden from screen readers for the same
-    reason. Runs no query.
-    """
-    classes = f"avatar avatar-{size} {css_class}".strip()
-    if not profile.photo_token:
-        return format_html(
-            '<span class="{} avatar-initials" aria-hidden="true">{}</span>',
-            classes,
-            initials(profile.display_name or profile.handle),
-        )
-    url = reverse("members:photo", args=[profile.handle, profile.photo_token, size])
-    return format_html(
-        '<img src="{}" class="{}" width="{}" height="{}" alt="{}" decoding="async"{}>',
-        url,
-        classes,
-        size,
-        size,
-        alt,
-        # Thumbnails come in lists (below the fold); a large photo heads its page.
-        SafeString(' loading="lazy"') if size == photos.SMALL else "",
-    )
+    """The profile's photo at `size`, or its initials (members.photos.photo_html)."""
+    return photos.photo_html(profile, size, css_class, alt)
 
 
 @register.filter

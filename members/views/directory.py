@@ -40,7 +40,6 @@ from members.places import search_places
 from members.privacy import visible_groups_for
 from members.ratelimit import browsing_limit
 from members.taxonomy import all_terms
-from members.templatetags.profiles import profile_photo
 
 RADIUSES = ("10", "25", "50", "100")  # in the viewer's unit: miles or km
 SORT_CHOICES = [("relevance", "Best match"), ("nearest", "Nearest"), ("newest", "Newest")]
@@ -257,7 +256,7 @@ def directory_card(
         "handle": profile.handle,
         "name": marked_html(getattr(profile, "name_marked", None) or profile.display_name),
         # The photo belongs to no field group: whoever may see the person sees it.
-        "photo": profile_photo(profile, photos.SMALL, "directory-avatar"),
+        "photo": photos.photo_html(profile, photos.SMALL, "directory-avatar"),
     }
     credentials = ""
     if "credentials" in visible:

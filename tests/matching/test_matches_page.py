@@ -126,6 +126,29 @@ def test_each_suggestion_has_a_reason_and_actions(browser, viewer):
     assert dismiss_url(other) in page
 
 
+def test_every_form_on_a_card_carries_a_token_the_server_accepts(viewer):
+    """The cards' three forms share one token field, written by the view (MatchCard)."""
+    import re
+
+    other = near("Bea Near")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(viewer)
+    page = coffee(client).content.decode()
+    card = page.split(f'id="match-{other.profile.handle}"', 1)[1].split("</article>", 1)[0]
+    forms = re.findall(r"<form .*?</form>", card, flags=re.S)
+    assert len(forms) == 3
+    tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', form) for form in forms]
+    assert all(len(found) == 1 for found in tokens)
+    feedback = reverse("matching:feedback", args=[other.profile.handle])
+    response = client.post(
+        feedback,
+        {"csrfmiddlewaretoken": tokens[0][0], "purpose": Purpose.COFFEE, "verdict": "yes"},
+    )
+    assert response.status_code == 302
+    refused = client.post(feedback, {"purpose": Purpose.COFFEE, "verdict": "yes"})
+    assert refused.status_code == 403
+
+
 @pytest.mark.parametrize(
     "country, zone, distance",
     [
