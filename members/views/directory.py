@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass
 
 from django import forms
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import get_template
+from django.utils.autoreload import file_changed
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
@@ -189,6 +191,15 @@ def _card_html(card: DirectoryCard) -> SafeString:
     makes a different card, never a stale one. Only this process's memory holds them;
     nothing is written anywhere."""
     return SafeString(get_template("members/directory.html#card").render({"card": card}))
+
+
+@receiver(file_changed)
+def _forget_cards_when_a_template_changes(sender, file_path, **kwargs) -> None:
+    """In development, an edited template shows at once: Django's autoreloader empties
+    its template cache on this signal, and the kept cards go with it. (Returns None, so
+    the autoreloader still decides for itself whether to restart.)"""
+    if file_path.suffix == ".html":
+        _card_html.cache_clear()
 
 
 def _without_credential(headline: str, credentials: str) -> str:

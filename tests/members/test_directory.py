@@ -841,3 +841,21 @@ def test_a_kept_card_never_outlives_a_change(member_client):
     hidden = member_client.get(URL).content.decode()
     assert "Robin Newname" in hidden
     assert "Sand tray work with children" not in hidden and "Visalia" not in hidden
+
+
+def test_an_edited_template_empties_the_kept_cards(member_client):
+    """Development: the autoreloader's file_changed signal for a template."""
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    from members.views import directory as views
+
+    listed("Robin Keeper")
+    member_client.get(URL)
+    assert views._card_html.cache_info().currsize >= 1
+    file_changed.send(sender=None, file_path=Path("members/views/directory.py"))
+    assert views._card_html.cache_info().currsize >= 1  # not a template
+    results = file_changed.send(sender=None, file_path=Path("templates/members/directory.html"))
+    assert views._card_html.cache_info().currsize == 0
+    assert not any(answer for receiver, answer in results if receiver.__module__ == views.__name__)
